@@ -1,0 +1,117 @@
+"""Reject bad answers before cookiecutter writes a single file of the service."""
+
+from __future__ import annotations
+
+import json
+import keyword
+import re
+import sys
+
+# Rendered by cookiecutter; JSON escapes every quote, so no answer can break out of the string.
+ANSWERS = json.loads(r"""{{ cookiecutter | jsonify }}""")
+
+SUPPORTED_PYTHON = ("3.11", "3.12", "3.13", "3.14")
+DATABASES = ("sqlite", "postgresql", "none")
+
+# Top-level modules the generated service imports; a package with one of these names shadows it.
+DEPENDENCY_MODULES = frozenset(
+    {
+        "aiosqlite",
+        "alembic",
+        "anyio",
+        "asyncpg",
+        "blockbuster",
+        "fastapi",
+        "fastapi_cli",
+        "httpx",
+        "mypy",
+        "pydantic",
+        "pydantic_core",
+        "pydantic_settings",
+        "pytest",
+        "pytest_asyncio",
+        "ruff",
+        "sniffio",
+        "sqlalchemy",
+        "starlette",
+        "uvicorn",
+    }
+)
+
+# sys.stdlib_module_names leaves out `test`, and lacks modules added after this interpreter.
+STDLIB_MODULES = frozenset(sys.stdlib_module_names) | {"test", "annotationlib", "compression"}
+
+# Top-level packages the generated project already has.
+RESERVED = frozenset({"tests"})
+
+SLUG = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+PACKAGE = re.compile(r"[a-z][a-z0-9_]*")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+
+
+def invalid(field: str, value: str, rule: str) -> str:
+    return f"{field} {value!r} is invalid: {rule}"
+
+
+def check_slug(slug: str) -> str | None:
+    if not SLUG.fullmatch(slug):
+        return invalid(
+            "project_slug",
+            slug,
+            "use lowercase letters and digits in words joined by single hyphens, "
+            "starting with a letter (for example 'orders-service')",
+        )
+    return None
+
+
+def check_package(name: str) -> str | None:
+    if not PACKAGE.fullmatch(name):
+        return invalid(
+            "package_name",
+            name,
+            "use a lowercase Python identifier (letters, digits, underscores, "
+            "starting with a letter)",
+        )
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        return invalid("package_name", name, "it is a Python keyword")
+    if name in STDLIB_MODULES:
+        return invalid(
+            "package_name", name, f"it would shadow the standard-library module {name!r}"
+        )
+    if name in DEPENDENCY_MODULES:
+        return invalid("package_name", name, f"it would shadow the service's dependency {name!r}")
+    if name in RESERVED:
+        return invalid(
+            "package_name", name, f"the generated project already has a {name!r} package"
+        )
+    return None
+
+
+def check_email(email: str) -> str | None:
+    if not EMAIL.fullmatch(email):
+        return invalid("author_email", email, "expected an address like 'name@example.com'")
+    return None
+
+
+def check_choice(field: str, value: str, choices: tuple[str, ...]) -> str | None:
+    if value not in choices:
+        return invalid(field, value, f"choose one of {', '.join(choices)}")
+    return None
+
+
+def main() -> int:
+    checks = (
+        check_slug(ANSWERS["project_slug"]),
+        check_package(ANSWERS["package_name"]),
+        check_email(ANSWERS["author_email"]),
+        check_choice("python_version", ANSWERS["python_version"], SUPPORTED_PYTHON),
+        check_choice("database", ANSWERS["database"], DATABASES),
+    )
+    errors = [error for error in checks if error]
+    for error in errors:
+        print(f"async-fastapi: {error}", file=sys.stderr)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

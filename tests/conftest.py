@@ -1,0 +1,102 @@
+"""Bake the template once per option combination and check each bake with its own tools."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.combinations import COMBINATIONS
+
+TEMPLATE = Path(__file__).resolve().parents[1]
+
+
+def run(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """Run a command and return it; the caller asserts on the result."""
+    return subprocess.run(
+        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def check(result: subprocess.CompletedProcess[str]) -> None:
+    assert result.returncode == 0, (
+        f"{' '.join(result.args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+    )
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+    env.update(extra)
+    return env
+
+
+class SharedEnv:
+    """One virtual environment per test worker that every bake's tools run in.
+
+    Installing is not what most tests check, so each bake adds its dependencies here (a no-op
+    once they are present) and runs with its `src/` on the path instead of being installed.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.python = path / "bin" / "python"
+        self._installed: set[str] = set()
+
+    def install(self, project: Path) -> None:
+        requirements = (project / "pyproject.toml").read_text()
+        if requirements in self._installed:
+            return
+        check(
+            run(
+                [
+                    "uv",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--python",
+                    str(self.python),
+                    "-r",
+                    "pyproject.toml",
+                    "--group",
+                    "pyproject.toml:dev",
+                ],
+                cwd=project,
+            )
+        )
+        self._installed.add(requirements)
+
+    def run(
+        self, project: Path, *args: str, timeout: float = 300
+    ) -> subprocess.CompletedProcess[str]:
+        self.install(project)
+        env = clean_env(PYTHONPATH=str(project / "src"), PYTHONDONTWRITEBYTECODE="1")
+        return run([str(self.python), *args], cwd=project, env=env, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def shared_env(tmp_path_factory: pytest.TempPathFactory) -> SharedEnv:
+    path = tmp_path_factory.mktemp("shared-env") / "venv"
+    check(run(["uv", "venv", "--quiet", "--python", sys.executable, str(path)], cwd=TEMPLATE))
+    return SharedEnv(path)
+
+
+@pytest.fixture(scope="session")
+def bake(cookies_session: object) -> Callable[[str], Path]:
+    """Bake a named combination once per worker and hand out its project directory."""
+    baked: dict[str, Path] = {}
+
+    def _bake(name: str) -> Path:
+        if name not in baked:
+            result = cookies_session.bake(extra_context=COMBINATIONS[name])  # type: ignore[attr-defined]
+            assert result.exception is None, f"baking {name} failed: {result.exception!r}"
+            assert result.exit_code == 0
+            baked[name] = Path(result.project_path)
+        return baked[name]
+
+    return _bake

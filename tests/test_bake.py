@@ -1,0 +1,74 @@
+"""Each combination bakes into a project that is green on its own checks."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.combinations import COMBINATIONS
+from tests.conftest import SharedEnv, check
+
+JINJA_LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|%\}|\{#|cookiecutter")
+TEXT_SUFFIXES = {".py", ".toml", ".md", ".ini", ".yaml", ".yml", ".cfg", ".mako", ".txt", ""}
+
+
+def combination(name: str) -> pytest.param:  # type: ignore[valid-type]
+    """Tests of one combination share a worker, so the combination is baked only once."""
+    return pytest.param(name, id=name, marks=pytest.mark.xdist_group(name))
+
+
+ALL = [combination(name) for name in COMBINATIONS]
+
+
+def text_files(project: Path) -> list[Path]:
+    return [
+        path
+        for path in sorted(project.rglob("*"))
+        if path.is_file() and ".git" not in path.parts and path.suffix in TEXT_SUFFIXES
+    ]
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_no_template_syntax_or_sloppy_whitespace_is_left(
+    bake: Callable[[str], Path], name: str
+) -> None:
+    project = bake(name)
+    problems = []
+    for path in text_files(project):
+        text = path.read_text()
+        where = path.relative_to(project)
+        if match := JINJA_LEFTOVER.search(text):
+            problems.append(f"{where}: unrendered template syntax {match.group()!r}")
+        if "\n\n\n\n" in text or (path.suffix not in {".py", ".mako"} and "\n\n\n" in text):
+            problems.append(f"{where}: a leftover run of blank lines")
+        if (text and not text.endswith("\n")) or text.endswith("\n\n"):
+            problems.append(f"{where}: does not end with exactly one newline")
+        if re.search(r"[ \t]+$", text, re.MULTILINE):
+            problems.append(f"{where}: trailing whitespace")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_every_python_file_compiles(bake: Callable[[str], Path], name: str) -> None:
+    for path in bake(name).rglob("*.py"):
+        compile(path.read_text(), str(path), "exec")
+
+
+@pytest.mark.parametrize("name", ALL)
+@pytest.mark.parametrize(
+    "tool",
+    [
+        ["-m", "ruff", "check", "--no-cache", "."],
+        ["-m", "ruff", "format", "--no-cache", "--check", "."],
+        ["-m", "mypy", "--no-incremental"],
+        ["-m", "pytest", "-p", "no:cacheprovider", "--cov", "-q"],
+    ],
+    ids=["ruff", "ruff-format", "mypy", "pytest"],
+)
+def test_baked_project_passes_its_own_checks(
+    bake: Callable[[str], Path], shared_env: SharedEnv, name: str, tool: list[str]
+) -> None:
+    check(shared_env.run(bake(name), *tool))

@@ -1,0 +1,1 @@
+"""The await-only I/O layer: every public function here is `async def` and must be awaited."""

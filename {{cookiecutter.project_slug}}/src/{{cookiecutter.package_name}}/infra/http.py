@@ -1,0 +1,24 @@
+"""The one outbound HTTP client the whole service shares, so connections are pooled."""
+
+import httpx
+
+from {{ cookiecutter.package_name }}.settings import Settings
+
+
+async def open_http_client(
+    settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """`transport` lets tests answer outbound calls without a network (`httpx.MockTransport`)."""
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(
+            settings.http_read_timeout,
+            connect=settings.http_connect_timeout,
+            pool=settings.http_pool_timeout,
+        ),
+        limits=httpx.Limits(max_connections=settings.http_max_connections),
+        transport=transport,
+    )
+
+
+async def close_http_client(client: httpx.AsyncClient) -> None:
+    await client.aclose()

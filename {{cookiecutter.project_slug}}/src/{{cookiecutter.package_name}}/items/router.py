@@ -1,0 +1,57 @@
+"""HTTP routes for items."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, status
+
+from {{ cookiecutter.package_name }}.items import service
+from {{ cookiecutter.package_name }}.items.schemas import (
+    MAX_PAGE_SIZE,
+    ItemCreate,
+    ItemPage,
+    ItemRead,
+    ItemUpdate,
+)
+from {{ cookiecutter.package_name }}.resources import SessionDep
+
+router = APIRouter(prefix="/items", tags=["items"])
+
+Responses = dict[int | str, dict[str, Any]]
+
+NOT_FOUND: Responses = {404: {"description": "No item has this id"}}
+CONFLICT: Responses = {409: {"description": "Another item already has this name"}}
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=CONFLICT)
+async def create_item(session: SessionDep, data: ItemCreate) -> ItemRead:
+    return ItemRead.model_validate(await service.create_item(session, data))
+
+
+@router.get("")
+async def list_items(
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ItemPage:
+    items, total = await service.list_items(session, limit=limit, offset=offset)
+    return ItemPage(
+        items=[ItemRead.model_validate(item) for item in items],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/{item_id}", responses=NOT_FOUND)
+async def get_item(session: SessionDep, item_id: int) -> ItemRead:
+    return ItemRead.model_validate(await service.get_item(session, item_id))
+
+
+@router.patch("/{item_id}", responses={**NOT_FOUND, **CONFLICT})
+async def update_item(session: SessionDep, item_id: int, data: ItemUpdate) -> ItemRead:
+    return ItemRead.model_validate(await service.update_item(session, item_id, data))
+
+
+@router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+async def delete_item(session: SessionDep, item_id: int) -> None:
+    await service.delete_item(session, item_id)

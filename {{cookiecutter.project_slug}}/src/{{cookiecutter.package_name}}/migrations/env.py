@@ -1,0 +1,47 @@
+"""Alembic's entry point: runs migrations over the service's own async driver."""
+
+import asyncio
+
+from alembic import context
+from sqlalchemy import Connection, pool
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from {{ cookiecutter.package_name }}.infra.orm import Base
+from {{ cookiecutter.package_name }}.items import models as _items_models  # noqa: F401 (registers the table)
+from {{ cookiecutter.package_name }}.settings import Settings
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def database_url() -> str:
+    """Tests pass their URL as an attribute; everyone else gets the service's own setting."""
+    url = config.attributes.get("database_url")
+    return str(url) if url else Settings().database_url.get_secret_value()
+
+
+def run_migrations(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def run_migrations_online() -> None:
+    engine = create_async_engine(database_url(), poolclass=pool.NullPool)
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(run_migrations)
+    finally:
+        await engine.dispose()
+
+
+if context.is_offline_mode():
+    context.configure(url=database_url(), target_metadata=target_metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    asyncio.run(run_migrations_online())

@@ -1,0 +1,20 @@
+"""HTTP routes that call the quotes upstream."""
+
+from fastapi import APIRouter
+
+from {{ cookiecutter.package_name }}.quotes.client import fetch_quote_of_the_day
+from {{ cookiecutter.package_name }}.quotes.schemas import Quote
+from {{ cookiecutter.package_name }}.resources import HttpClientDep, SettingsDep
+
+router = APIRouter(prefix="/quotes", tags=["quotes"])
+
+
+@router.get(
+    "/today",
+    responses={
+        502: {"description": "The upstream failed or answered nonsense"},
+        504: {"description": "The upstream did not answer in time"},
+    },
+)
+async def quote_of_the_day(client: HttpClientDep, settings: SettingsDep) -> Quote:
+    return await fetch_quote_of_the_day(client, str(settings.quotes_url))

@@ -1,0 +1,51 @@
+"""Fixtures: the real app with its lifespan, {% if cookiecutter.database != "none" %}a real migrated database, {% endif %}a fake upstream."""
+
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+from blockbuster import BlockBuster, blockbuster_ctx
+
+from {{ cookiecutter.package_name }}.app import create_app
+from {{ cookiecutter.package_name }}.settings import Settings
+from tests.fakes import UPSTREAM, FakeUpstream
+{%- if cookiecutter.database != "none" %}
+
+pytest_plugins = ["tests.database"]
+{%- endif %}
+
+
+@pytest.fixture(autouse=True)
+def blockbuster() -> Iterator[BlockBuster]:
+    """Fail any test in which the event loop runs a blocking call, however deep it hides."""
+    with blockbuster_ctx() as bb:
+        yield bb
+
+
+@pytest.fixture
+{%- if cookiecutter.database != "none" %}
+def settings(database_url: str) -> Settings:
+    # _env_file=None: a developer's .env must not leak into the tests.
+    return Settings(
+        _env_file=None, environment="test", database_url=database_url, quotes_url=UPSTREAM
+    )
+{%- else %}
+def settings() -> Settings:
+    # _env_file=None: a developer's .env must not leak into the tests.
+    return Settings(_env_file=None, environment="test", quotes_url=UPSTREAM)
+{%- endif %}
+
+
+@pytest.fixture
+def upstream() -> FakeUpstream:
+    return FakeUpstream()
+
+
+@pytest.fixture
+async def client(settings: Settings, upstream: FakeUpstream) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, http_transport=httpx.MockTransport(upstream))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,
+    ):
+        yield client

@@ -1,0 +1,121 @@
+"""The service's async rules, checked on the code itself rather than left to review."""
+
+import asyncio
+import importlib
+import inspect
+import pkgutil
+import time
+from collections.abc import Callable, Iterable, Iterator
+from types import ModuleType
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+from blockbuster import BlockingError
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
+
+import {{ cookiecutter.package_name }}
+from {{ cookiecutter.package_name }}.app import create_app
+from {{ cookiecutter.package_name }}.settings import Settings
+
+
+def is_async(function: Callable[..., Any]) -> bool:
+    return inspect.iscoroutinefunction(function) or inspect.isasyncgenfunction(function)
+
+
+def dependencies(dependant: Dependant) -> Iterator[Callable[..., Any]]:
+    for sub in dependant.dependencies:
+        if sub.call is not None:
+            yield sub.call
+        yield from dependencies(sub)
+
+
+def api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        # An included router (FastAPI 0.16x keeps it whole) or a mount holds more routes.
+        nested = getattr(route, "original_router", route)
+        yield from api_routes(getattr(nested, "routes", []))
+
+
+def routes() -> list[APIRoute]:
+    return list(api_routes(create_app(Settings(_env_file=None)).routes))
+
+
+def io_layer_modules() -> Iterator[ModuleType]:
+    """The infra package and every domain's repository and client module."""
+    package = {{ cookiecutter.package_name }}
+    for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+        if ".infra." in info.name or info.name.endswith((".repository", ".client")):
+            yield importlib.import_module(info.name)
+
+
+@pytest.mark.parametrize("route", routes(), ids=lambda route: f"{route.methods} {route.path}")
+def test_every_endpoint_and_dependency_is_async(route: APIRoute) -> None:
+    # A `def` endpoint or dependency runs in a thread pool: allowed by FastAPI, but here it
+    # usually means a blocking call that should have been awaited.
+    assert is_async(route.endpoint), f"{route.endpoint.__qualname__} must be `async def`"
+    for dependency in dependencies(route.dependant):
+        assert is_async(dependency), f"dependency {dependency.__qualname__} must be `async def`"
+
+
+def test_the_routes_were_found() -> None:
+    assert len(routes()) >= 3
+
+
+def test_io_layer_is_await_only() -> None:
+    modules = list(io_layer_modules())
+    assert modules, "the I/O layer modules were not found"
+    offenders = [
+        f"{module.__name__}.{name}"
+        for module in modules
+        for name, function in inspect.getmembers(module, inspect.isfunction)
+        if function.__module__ == module.__name__
+        and not name.startswith("_")
+        and not is_async(function)
+    ]
+    assert not offenders, f"public I/O functions must be `async def`: {offenders}"
+
+
+async def test_a_blocking_call_on_the_event_loop_fails_the_test() -> None:
+    with pytest.raises(BlockingError, match=r"time\.sleep"):
+        time.sleep(0.001)  # noqa: ASYNC251 (the point of the test)
+
+
+async def test_blocking_work_in_a_worker_thread_is_allowed() -> None:
+    """The escape hatch: hand unavoidable blocking or CPU-bound work to a thread."""
+    await anyio.to_thread.run_sync(time.sleep, 0.001)
+
+
+def test_a_coroutine_never_awaited_is_reported() -> None:
+    async def forgotten() -> None:
+        pass
+
+    with pytest.warns(RuntimeWarning, match="was never awaited"):
+        forgotten()  # type: ignore[unused-coroutine]  # the point of the test
+
+
+async def test_concurrent_requests_overlap_their_waiting(settings: Settings) -> None:
+    latency, count = 0.2, 50
+
+    async def slow_upstream(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(latency)
+        return httpx.Response(200, json={"text": "Later.", "author": "Nobody"})
+
+    app = create_app(settings, http_transport=httpx.MockTransport(slow_upstream))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,
+    ):
+        started = time.perf_counter()
+        responses = await asyncio.gather(
+            *(client.get("/api/v1/quotes/today") for _ in range(count))
+        )
+        elapsed = time.perf_counter() - started
+    assert {response.status_code for response in responses} == {200}
+    # Serialised, they would take count * latency (10 s); overlapped, about one latency.
+    assert elapsed < 5 * latency, f"{count} requests took {elapsed:.2f} s"
