@@ -31,23 +31,52 @@ def text_files(project: Path) -> list[Path]:
     ]
 
 
+def sloppiness(text: str, suffix: str) -> list[str]:
+    """What a careful person would not have left in a hand-written file."""
+    problems = []
+    if match := JINJA_LEFTOVER.search(text):
+        problems.append(f"unrendered template syntax {match.group()!r}")
+    python_like = suffix in {".py", ".mako"}
+    if "\n\n\n\n" in text or (not python_like and "\n\n\n" in text):
+        problems.append("a leftover run of blank lines")
+    if (text and not text.endswith("\n")) or text.endswith("\n\n"):
+        problems.append("does not end with exactly one newline")
+    if re.search(r"[ \t]+$", text, re.MULTILINE):
+        problems.append("trailing whitespace")
+    return problems
+
+
+@pytest.mark.parametrize(
+    ("text", "suffix", "problem"),
+    [
+        ("name = '{{ cookiecutter.project_slug }}'\n", ".py", "unrendered"),
+        ("{% if x %}\nx\n", ".toml", "unrendered"),
+        ("a = 1\n\n\n\nb = 2\n", ".py", "blank lines"),
+        ("[a]\n\n\n[b]\n", ".toml", "blank lines"),
+        ("a = 1", ".py", "newline"),
+        ("a = 1\n\n", ".py", "newline"),
+        ("a = 1 \n", ".py", "trailing whitespace"),
+    ],
+)
+def test_sloppiness_is_detected(text: str, suffix: str, problem: str) -> None:
+    assert any(problem in found for found in sloppiness(text, suffix))
+
+
+def test_tidy_text_and_github_expressions_pass() -> None:
+    assert sloppiness("run: echo ${{ matrix.python }}\n", ".yml") == []
+    assert sloppiness("a = 1\n\n\nb = 2\n", ".py") == []
+
+
 @pytest.mark.parametrize("name", ALL)
 def test_no_template_syntax_or_sloppy_whitespace_is_left(
     bake: Callable[[str], Path], name: str
 ) -> None:
     project = bake(name)
-    problems = []
-    for path in text_files(project):
-        text = path.read_text()
-        where = path.relative_to(project)
-        if match := JINJA_LEFTOVER.search(text):
-            problems.append(f"{where}: unrendered template syntax {match.group()!r}")
-        if "\n\n\n\n" in text or (path.suffix not in {".py", ".mako"} and "\n\n\n" in text):
-            problems.append(f"{where}: a leftover run of blank lines")
-        if (text and not text.endswith("\n")) or text.endswith("\n\n"):
-            problems.append(f"{where}: does not end with exactly one newline")
-        if re.search(r"[ \t]+$", text, re.MULTILINE):
-            problems.append(f"{where}: trailing whitespace")
+    problems = [
+        f"{path.relative_to(project)}: {problem}"
+        for path in text_files(project)
+        for problem in sloppiness(path.read_text(), path.suffix)
+    ]
     assert not problems, "\n".join(problems)
 
 

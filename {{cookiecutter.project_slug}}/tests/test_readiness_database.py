@@ -1,11 +1,21 @@
+import threading
 from pathlib import Path
 
+import anyio
 import httpx
 import pytest
 from pydantic import SecretStr
 
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
+
+
+async def let_driver_threads_finish() -> None:
+    """After a failed connect, aiosqlite stops its worker thread without waiting for it; the
+    thread then reports to the event loop, which must still be open (else it raises)."""
+    for thread in threading.enumerate():
+        if thread.name.endswith("(_connection_worker_thread)"):
+            await anyio.to_thread.run_sync(thread.join, 5)
 
 
 @pytest.fixture
@@ -22,6 +32,7 @@ async def test_not_ready_when_the_database_does_not_answer(unreachable_database:
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,
     ):
         response = await client.get("/health/ready")
+    await let_driver_threads_finish()
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["detail"] == "The database does not answer."
