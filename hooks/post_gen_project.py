@@ -11,6 +11,7 @@ from pathlib import Path
 ANSWERS = json.loads(r"""{{ cookiecutter | jsonify }}""")
 PACKAGE = Path("src") / ANSWERS["package_name"]
 DATABASE = ANSWERS["database"]
+DATABASES_WITH_VARIANTS = ("sqlite", "postgresql")
 
 # Paths that belong to one option value: they stay only when that value was chosen.
 DATABASE_FILES = [
@@ -18,10 +19,17 @@ DATABASE_FILES = [
     PACKAGE / "infra" / "orm.py",
     PACKAGE / "items",
     PACKAGE / "migrations",
-    Path("tests") / "database.py",
     Path("tests") / "test_items.py",
     Path("tests") / "test_migrations.py",
     Path("tests") / "test_readiness_database.py",
+]
+POSTGRESQL_FILES = [
+    Path("compose.yaml"),
+    Path("tests") / "test_postgresql.py",
+]
+# Files written once per database, as `<stem>_<database>.py`: the chosen one takes the plain name.
+VARIANT_FILES = [
+    Path("tests") / "database.py",
 ]
 
 
@@ -32,9 +40,23 @@ def remove(path: Path) -> None:
         path.unlink()
 
 
+def choose_variant(path: Path) -> None:
+    for database in DATABASES_WITH_VARIANTS:
+        variant = path.with_stem(f"{path.stem}_{database}")
+        if database == DATABASE:
+            variant.rename(path)
+        else:
+            remove(variant)
+
+
 def main() -> int:
+    for path in VARIANT_FILES:
+        choose_variant(path)
     if DATABASE == "none":
         for path in DATABASE_FILES:
+            remove(path)
+    if DATABASE != "postgresql":
+        for path in POSTGRESQL_FILES:
             remove(path)
     return 0
 

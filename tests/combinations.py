@@ -7,4 +7,5 @@ from typing import Any
 COMBINATIONS: dict[str, dict[str, Any]] = {
     "defaults": {},
     "no-database": {"database": "none", "project_name": "Stateless Gateway"},
+    "postgresql": {"database": "postgresql", "project_name": "Ledger Service"},
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -13,6 +14,8 @@ import pytest
 from tests.combinations import COMBINATIONS
 
 TEMPLATE = Path(__file__).resolve().parents[1]
+# Where the PostgreSQL variant's own tests look for a server unless told otherwise.
+POSTGRES = ("127.0.0.1", 5432)
 
 
 def run(
@@ -72,10 +75,10 @@ class SharedEnv:
         self._installed.add(requirements)
 
     def run(
-        self, project: Path, *args: str, timeout: float = 300
+        self, project: Path, *args: str, timeout: float = 300, **extra_env: str
     ) -> subprocess.CompletedProcess[str]:
         self.install(project)
-        env = clean_env(PYTHONPATH=str(project / "src"), PYTHONDONTWRITEBYTECODE="1")
+        env = clean_env(PYTHONPATH=str(project / "src"), PYTHONDONTWRITEBYTECODE="1", **extra_env)
         return run([str(self.python), *args], cwd=project, env=env, timeout=timeout)
 
 
@@ -100,3 +103,15 @@ def bake(cookies_session: object) -> Callable[[str], Path]:
         return baked[name]
 
     return _bake
+
+
+def require_postgres(address: tuple[str, int] = POSTGRES) -> None:
+    """Stop a test that needs the local PostgreSQL server when it is down: CI sets
+    ASYNC_FASTAPI_REQUIRE_POSTGRES=1 so that there it fails instead of skipping."""
+    try:
+        socket.create_connection(address, timeout=2).close()
+    except OSError as error:
+        reason = f"PostgreSQL does not answer on {address[0]}:{address[1]} ({error})"
+        if os.environ.get("ASYNC_FASTAPI_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"{reason}, and ASYNC_FASTAPI_REQUIRE_POSTGRES=1 requires it")
+        pytest.skip(f"{reason}; set ASYNC_FASTAPI_REQUIRE_POSTGRES=1 to fail instead")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.combinations import COMBINATIONS
-from tests.conftest import SharedEnv, check
+from tests.conftest import SharedEnv, check, require_postgres
 
 JINJA_LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|%\}|\{#|cookiecutter")
 TEXT_SUFFIXES = {".py", ".toml", ".md", ".ini", ".yaml", ".yml", ".cfg", ".mako", ".txt", ""}
@@ -100,4 +100,6 @@ def test_every_python_file_compiles(bake: Callable[[str], Path], name: str) -> N
 def test_baked_project_passes_its_own_checks(
     bake: Callable[[str], Path], shared_env: SharedEnv, name: str, tool: list[str]
 ) -> None:
+    if "pytest" in tool and COMBINATIONS[name].get("database") == "postgresql":
+        require_postgres()
     check(shared_env.run(bake(name), *tool))

@@ -1,5 +1,4 @@
 import threading
-from pathlib import Path
 
 import anyio
 import httpx
@@ -19,10 +18,8 @@ async def let_driver_threads_finish() -> None:
 
 
 @pytest.fixture
-def unreachable_database(settings: Settings, tmp_path: Path) -> Settings:
-    # A path below a missing directory: SQLite cannot open it, like a server that is down.
-    url = f"sqlite+aiosqlite:///{tmp_path}/missing/db.sqlite"
-    return settings.model_copy(update={"database_url": SecretStr(url)})
+def unreachable_database(settings: Settings, unreachable_database_url: str) -> Settings:
+    return settings.model_copy(update={"database_url": SecretStr(unreachable_database_url)})
 
 
 async def test_not_ready_when_the_database_does_not_answer(unreachable_database: Settings) -> None:

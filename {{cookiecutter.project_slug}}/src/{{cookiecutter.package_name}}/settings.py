@@ -8,6 +8,11 @@ from pydantic import AnyHttpUrl, Field, SecretStr
 from pydantic import AnyHttpUrl, Field
 {% endif -%}
 from pydantic_settings import BaseSettings, SettingsConfigDict
+{%- if cookiecutter.database == "postgresql" %}
+
+# The server `docker compose up` starts; deployments set the URL in the environment.
+LOCAL_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/{{ cookiecutter.package_name }}"
+{%- endif %}
 
 
 class Settings(BaseSettings):
@@ -20,10 +25,22 @@ class Settings(BaseSettings):
     )
 
     environment: Literal["development", "test", "production"] = "development"
-{%- if cookiecutter.database != "none" %}
+{%- if cookiecutter.database == "sqlite" %}
 
     database_url: SecretStr = SecretStr("sqlite+aiosqlite:///./{{ cookiecutter.package_name }}.db")
     database_echo: bool = False
+{%- elif cookiecutter.database == "postgresql" %}
+
+    database_url: SecretStr = SecretStr(LOCAL_DATABASE_URL)
+    database_echo: bool = False
+    # Each replica holds at most pool_size + max_overflow connections: keep the sum over all
+    # replicas under the server's max_connections.
+    database_pool_size: int = Field(default=5, gt=0)
+    database_max_overflow: int = Field(default=10, ge=0)
+    # Seconds to wait for a free pooled connection, and for the server to accept a new one:
+    # a database that is down or saturated fails a request quickly instead of hanging it.
+    database_pool_timeout: float = Field(default=5.0, gt=0)
+    database_connect_timeout: float = Field(default=3.0, gt=0)
 {%- endif %}
 
     quotes_url: AnyHttpUrl = AnyHttpUrl("https://quotes.example.com")

@@ -26,6 +26,12 @@ async def open_database(settings: Settings) -> Database:
         settings.database_url.get_secret_value(),
         echo=settings.database_echo,
         pool_pre_ping=True,
+{%- if cookiecutter.database == "postgresql" %}
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        pool_timeout=settings.database_pool_timeout,
+        connect_args={"timeout": settings.database_connect_timeout},
+{%- endif %}
     )
     # expire_on_commit=False: reading an attribute after commit must not trigger lazy I/O.
     return Database(engine, async_sessionmaker(engine, expire_on_commit=False))

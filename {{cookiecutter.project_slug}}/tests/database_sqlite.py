@@ -20,6 +20,10 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
+def sqlite_url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path}"
+
+
 @pytest.fixture(autouse=True)
 def allow_database_setup(blockbuster: BlockBuster) -> None:
     """Let through the few blocking calls that database setup makes, and nothing else."""
@@ -37,12 +41,28 @@ def allow_database_setup(blockbuster: BlockBuster) -> None:
 def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database file built once by the real migrations; each test gets a copy."""
     path = tmp_path_factory.mktemp("template") / "template.db"
-    command.upgrade(alembic_config(f"sqlite+aiosqlite:///{path}"), "head")
+    command.upgrade(alembic_config(sqlite_url(path)), "head")
     return path
+
+
+@pytest.fixture(scope="session")
+def migrated_database_url(migrated_database: Path) -> str:
+    return sqlite_url(migrated_database)
 
 
 @pytest.fixture
 def database_url(migrated_database: Path, tmp_path: Path) -> str:
     path = tmp_path / "test.db"
     shutil.copyfile(migrated_database, path)
-    return f"sqlite+aiosqlite:///{path}"
+    return sqlite_url(path)
+
+
+@pytest.fixture
+def empty_database_url(tmp_path: Path) -> str:
+    return sqlite_url(tmp_path / "empty.db")
+
+
+@pytest.fixture
+def unreachable_database_url(tmp_path: Path) -> str:
+    # A path below a missing directory: SQLite cannot open it, like a server that is down.
+    return sqlite_url(tmp_path / "missing" / "db.sqlite")
