@@ -17,10 +17,13 @@ COMMON = [
     "src/{package}/settings.py",
     "src/{package}/errors.py",
     "src/{package}/infra/http.py",
+    "src/{package}/loop_lag.py",
     "src/{package}/health/router.py",
     "src/{package}/quotes/client.py",
     "tests/conftest.py",
+    "tests/loop_stalls.py",
     "tests/test_async_rules.py",
+    "tests/test_loop_lag.py",
 ]
 DATABASE = [
     "src/{package}/infra/database.py",

@@ -9,9 +9,11 @@ from blockbuster import BlockBuster, blockbuster_ctx
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
 from tests.fakes import UPSTREAM, FakeUpstream
-{%- if cookiecutter.database != "none" %}
 
-pytest_plugins = ["tests.database"]
+{% if cookiecutter.database != "none" -%}
+pytest_plugins = ["tests.loop_stalls", "tests.database"]
+{%- else -%}
+pytest_plugins = ["tests.loop_stalls"]
 {%- endif %}
 
 

@@ -15,6 +15,7 @@ from {{ cookiecutter.package_name }}.infra.http import close_http_client, open_h
 {%- if cookiecutter.database != "none" %}
 from {{ cookiecutter.package_name }}.items.router import router as items_router
 {%- endif %}
+from {{ cookiecutter.package_name }}.loop_lag import LoopLagMonitor
 from {{ cookiecutter.package_name }}.quotes.router import router as quotes_router
 from {{ cookiecutter.package_name }}.resources import Resources
 from {{ cookiecutter.package_name }}.settings import Settings
@@ -30,6 +31,9 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Each resource is opened once here and closed, in reverse order, on shutdown.
         async with AsyncExitStack() as stack:
+            loop_lag = stack.enter_context(
+                LoopLagMonitor(settings.loop_lag_interval, settings.loop_lag_threshold)
+            )
 {%- if cookiecutter.database != "none" %}
             database = await open_database(settings)
             stack.push_async_callback(close_database, database)
@@ -42,6 +46,7 @@ def create_app(
                 database=database,
 {%- endif %}
                 http_client=http_client,
+                loop_lag=loop_lag,
             )
             yield
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 {% if cookiecutter.database != "none" -%}
 from {{ cookiecutter.package_name }}.infra.database import Database
 {% endif -%}
+from {{ cookiecutter.package_name }}.loop_lag import LoopLagMonitor
 from {{ cookiecutter.package_name }}.settings import Settings
 
 
@@ -25,6 +26,7 @@ class Resources:
     database: Database
     {%- endif %}
     http_client: httpx.AsyncClient
+    loop_lag: LoopLagMonitor
 
 
 async def get_resources(request: Request) -> Resources:

@@ -48,3 +48,7 @@ class Settings(BaseSettings):
     http_read_timeout: float = Field(default=5.0, gt=0)
     http_pool_timeout: float = Field(default=2.0, gt=0)
     http_max_connections: int = Field(default=100, gt=0)
+
+    # The loop-lag monitor wakes every interval and warns when a wake-up comes this late.
+    loop_lag_interval: float = Field(default=0.1, gt=0)
+    loop_lag_threshold: float = Field(default=0.1, gt=0)
