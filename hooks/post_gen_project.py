@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -31,6 +32,14 @@ POSTGRESQL_FILES = [
 VARIANT_FILES = [
     Path("tests") / "database.py",
 ]
+CI_FILES = {"github": [Path(".github")], "gitlab": [Path(".gitlab-ci.yml")]}
+DOCKER_FILES = [Path("Dockerfile"), Path(".dockerignore")]
+KUBERNETES_FILES = [Path("deploy")]
+# Without a database the service has no secret to hand the cluster.
+KUBERNETES_DATABASE_FILES = [Path("deploy") / "k8s" / "secret.yaml"]
+LICENSE_FILES = [Path("LICENSE")]
+
+FIRST_COMMIT = "Start the service from the async-fastapi template"
 
 
 def remove(path: Path) -> None:
@@ -49,15 +58,72 @@ def choose_variant(path: Path) -> None:
             remove(variant)
 
 
+def unneeded_files() -> list[Path]:
+    paths = [path for ci, files in CI_FILES.items() if ci != ANSWERS["ci"] for path in files]
+    if DATABASE == "none":
+        paths += DATABASE_FILES
+    if DATABASE != "postgresql":
+        paths += POSTGRESQL_FILES
+    if not ANSWERS["docker"]:
+        paths += DOCKER_FILES
+    if not ANSWERS["kubernetes"]:
+        paths += KUBERNETES_FILES
+    elif DATABASE == "none":
+        paths += KUBERNETES_DATABASE_FILES
+    if ANSWERS["license"] == "proprietary":
+        paths += LICENSE_FILES
+    return paths
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(args, capture_output=True, text=True, check=False)
+
+
+def failure(result: subprocess.CompletedProcess[str]) -> str:
+    lines = (result.stderr or result.stdout).strip().splitlines()
+    return f"`{' '.join(result.args)}` failed: {lines[0] if lines else result.returncode}"
+
+
+def lock_dependencies() -> str:
+    """Commit a lock file with the code: CI and the image install with `uv sync --locked`."""
+    if shutil.which("uv") is None:
+        return "uv not found: no uv.lock yet; run `uv lock` and commit it before CI runs"
+    result = run("uv", "lock", "--quiet")
+    if result.returncode != 0:
+        return f"{failure(result)}; run `uv lock` and commit uv.lock before CI runs"
+    return "locked the dependencies in uv.lock"
+
+
+def init_git() -> str:
+    """Make the first commit, and say what was done or skipped, and why."""
+    if shutil.which("git") is None:
+        return "git not found: skipped `git init`; the files are ready to commit"
+    if run("git", "rev-parse", "--is-inside-work-tree").returncode == 0:
+        return "already inside a git work tree: skipped `git init`; commit the service there"
+    # The author comes from the answers, so the commit works where git has no identity set up.
+    author = ["-c", f"user.name={ANSWERS['author_name']}"]
+    author += ["-c", f"user.email={ANSWERS['author_email']}"]
+    steps = [
+        ["init", "--quiet", "--initial-branch=main"],
+        ["add", "--all"],
+        [*author, "commit", "--quiet", "--no-verify", "--message", FIRST_COMMIT],
+    ]
+    for step in steps:
+        result = run("git", *step)
+        if result.returncode != 0:
+            return failure(result)
+    return "created a git repository on branch main with a first commit"
+
+
 def main() -> int:
     for path in VARIANT_FILES:
         choose_variant(path)
-    if DATABASE == "none":
-        for path in DATABASE_FILES:
-            remove(path)
-    if DATABASE != "postgresql":
-        for path in POSTGRESQL_FILES:
-            remove(path)
+    for path in unneeded_files():
+        remove(path)
+    if ANSWERS["init_git"]:
+        # The lock belongs in the first commit, wherever that is made.
+        for line in (lock_dependencies(), init_git()):
+            print(f"async-fastapi: {line}")
     return 0
 
 

@@ -99,6 +99,23 @@ def check_choice(field: str, value: str, choices: tuple[str, ...]) -> str | None
     return None
 
 
+def check_kubernetes(answers: dict[str, object]) -> str | None:
+    # Flags arrive as booleans: cookiecutter converts yes/no answers and refuses anything else.
+    if not answers["kubernetes"]:
+        return None
+    if not answers["docker"]:
+        return (
+            "kubernetes needs docker: the manifests deploy the service's container image "
+            "(answer docker=yes, or kubernetes=no)"
+        )
+    if answers["database"] == "sqlite":
+        return (
+            "kubernetes runs several replicas, and they cannot share one SQLite file "
+            "(choose database=postgresql or database=none, or kubernetes=no)"
+        )
+    return None
+
+
 def main() -> int:
     checks = (
         check_slug(ANSWERS["project_slug"]),
@@ -106,6 +123,7 @@ def main() -> int:
         check_email(ANSWERS["author_email"]),
         check_choice("python_version", ANSWERS["python_version"], SUPPORTED_PYTHON),
         check_choice("database", ANSWERS["database"], DATABASES),
+        check_kubernetes(ANSWERS),
     )
     errors = [error for error in checks if error]
     for error in errors:

@@ -65,7 +65,14 @@ def test_bake_install_test_and_serve(cookies: Any, tmp_path: Path) -> None:
     base = f"http://127.0.0.1:{port}"
     # The venv's own script, not `uv run`, so the exit status is the server's.
     server = subprocess.Popen(  # noqa: S603
-        [str(project / ".venv" / "bin" / "fastapi"), "run", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            str(project / ".venv" / "bin" / "fastapi"),
+            "run",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
         cwd=project,
         env=env,
         stdout=subprocess.PIPE,

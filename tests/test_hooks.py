@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import TEMPLATE, run
+from tests.conftest import TEMPLATE, check, clean_env, run
 
 
-def bake_cli(tmp_path: Path, **answers: str) -> tuple[int, str, Path]:
+def bake_cli(
+    tmp_path: Path, env: dict[str, str] | None = None, **answers: str
+) -> tuple[int, str, Path]:
     """Run cookiecutter as a user would, so the message they would see is what we check."""
     output = tmp_path / "out"
-    output.mkdir()
+    output.mkdir(exist_ok=True)
     args = [f"{key}={value}" for key, value in answers.items()]
     result = run(
         [
@@ -28,6 +32,7 @@ def bake_cli(tmp_path: Path, **answers: str) -> tuple[int, str, Path]:
             *args,
         ],
         cwd=tmp_path,
+        env=env,
     )
     return result.returncode, result.stdout + result.stderr, output
 
@@ -121,6 +126,16 @@ BAD_ANSWERS: list[Any] = [
         "author_email 'jane doe@example.com' is invalid",
         id="email-space",
     ),
+    pytest.param(
+        {"kubernetes": "yes", "docker": "no", "database": "none"},
+        "kubernetes needs docker: the manifests deploy the service's container image",
+        id="kubernetes-without-docker",
+    ),
+    pytest.param(
+        {"kubernetes": "true", "docker": "true", "database": "sqlite"},
+        "kubernetes runs several replicas, and they cannot share one SQLite file",
+        id="kubernetes-with-sqlite",
+    ),
 ]
 
 
@@ -160,3 +175,158 @@ def test_good_answers_are_accepted(tmp_path: Path) -> None:
     assert code == 0, output
     assert [path.name for path in out_dir.iterdir()] == ["payment-gateway-2"]
     assert (out_dir / "payment-gateway-2" / "src" / "payment_gateway_2" / "app.py").exists()
+
+
+@pytest.mark.parametrize("flag", ["docker", "kubernetes", "init_git"])
+def test_a_flag_that_is_not_yes_or_no_is_refused(tmp_path: Path, flag: str) -> None:
+    code, output, out_dir = bake_cli(tmp_path, **{flag: "maybe"})
+    assert code != 0
+    assert f"maybe provided for variable {flag} could not be converted to a boolean" in output
+    assert list(out_dir.iterdir()) == []
+
+
+# On the command line every answer is a string; "no" must switch an option off, not on.
+@pytest.mark.parametrize(
+    ("answers", "present", "absent"),
+    [
+        pytest.param(
+            {"docker": "no", "kubernetes": "no", "init_git": "no", "ci": "none"},
+            [],
+            ["Dockerfile", ".dockerignore", "deploy", ".git", ".github", ".gitlab-ci.yml"],
+            id="no",
+        ),
+        pytest.param(
+            {"docker": "yes", "kubernetes": "yes", "init_git": "false", "database": "none"},
+            ["Dockerfile", ".dockerignore", "deploy/k8s/deployment.yaml"],
+            [".git", "deploy/k8s/secret.yaml"],
+            id="yes",
+        ),
+        pytest.param(
+            {"docker": "off", "init_git": "0", "license": "proprietary", "ci": "gitlab"},
+            [".gitlab-ci.yml"],
+            ["Dockerfile", ".git", "LICENSE", ".github"],
+            id="off",
+        ),
+    ],
+)
+def test_flags_given_as_words_on_the_command_line(
+    tmp_path: Path, answers: dict[str, str], present: list[str], absent: list[str]
+) -> None:
+    code, output, out_dir = bake_cli(tmp_path, **answers)
+    assert code == 0, output
+    project = out_dir / "orders-service"
+    assert [path for path in present if not (project / path).exists()] == []
+    assert [path for path in absent if (project / path).exists()] == []
+
+
+def git_without_identity() -> dict[str, str]:
+    """An environment in which git knows no user and refuses to guess one from the host."""
+    env = {key: value for key, value in clean_env().items() if not key.startswith("GIT_")}
+    env.update(
+        GIT_CONFIG_GLOBAL=os.devnull,
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_CONFIG_COUNT="1",
+        GIT_CONFIG_KEY_0="user.useConfigOnly",
+        GIT_CONFIG_VALUE_0="true",
+    )
+    return env
+
+
+def git_log(project: Path, env: dict[str, str]) -> str:
+    result = run(["git", "log", "--format=%an <%ae>|%s"], cwd=project, env=env)
+    check(result)
+    return result.stdout.strip()
+
+
+def test_first_commit_needs_no_git_identity(tmp_path: Path) -> None:
+    env = git_without_identity()
+    # Without the answers' author, a commit fails in this environment.
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    check(run(["git", "init", "--quiet"], cwd=scratch, env=env))
+    refused = run(["git", "commit", "--allow-empty", "-m", "x"], cwd=scratch, env=env)
+    assert refused.returncode != 0
+
+    code, output, out_dir = bake_cli(tmp_path, env=env, author_name="Ada Lovelace")
+    assert code == 0, output
+    project = out_dir / "orders-service"
+    assert "async-fastapi: created a git repository on branch main with a first commit" in output
+    assert "async-fastapi: locked the dependencies in uv.lock" in output
+    commits = git_log(project, env)
+    assert commits.splitlines() == [
+        "Ada Lovelace <jane.doe@example.com>|Start the service from the async-fastapi template"
+    ]
+    status = run(["git", "status", "--porcelain", "--ignored"], cwd=project, env=env)
+    assert status.stdout == "", "the first commit must hold every generated file"
+    assert "uv.lock" in run(["git", "ls-files"], cwd=project, env=env).stdout
+
+
+def path_with(tmp_path: Path, **scripts: str) -> dict[str, str]:
+    """An environment whose PATH holds only the given commands: real ones or small scripts."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name, body in scripts.items():
+        target = bin_dir / name
+        if body == "real":
+            found = shutil.which(name)
+            assert found
+            target.symlink_to(found)
+        else:
+            target.write_text(f"#!/bin/sh\n{body}\n")
+            target.chmod(0o755)
+    return clean_env(PATH=str(bin_dir))
+
+
+def test_without_git_the_repository_is_skipped_and_said_so(tmp_path: Path) -> None:
+    code, output, out_dir = bake_cli(tmp_path, env=path_with(tmp_path))
+    assert code == 0, output
+    assert "async-fastapi: git not found: skipped `git init`" in output
+    assert not (out_dir / "orders-service" / ".git").exists()
+
+
+def test_inside_a_git_work_tree_no_repository_is_nested(tmp_path: Path) -> None:
+    check(run(["git", "init", "--quiet"], cwd=tmp_path))
+    code, output, out_dir = bake_cli(tmp_path)
+    assert code == 0, output
+    assert "async-fastapi: already inside a git work tree: skipped `git init`" in output
+    assert not (out_dir / "orders-service" / ".git").exists()
+    # The lock is still made, for the commit into the surrounding repository.
+    assert (out_dir / "orders-service" / "uv.lock").exists()
+
+
+def test_without_uv_the_commit_is_made_and_the_missing_lock_said(tmp_path: Path) -> None:
+    code, output, out_dir = bake_cli(tmp_path, env=path_with(tmp_path, git="real"))
+    assert code == 0, output
+    assert "async-fastapi: uv not found: no uv.lock yet; run `uv lock`" in output
+    assert "created a git repository" in output
+    assert not (out_dir / "orders-service" / "uv.lock").exists()
+
+
+def test_a_failed_lock_is_reported_and_the_commit_still_made(tmp_path: Path) -> None:
+    env = path_with(tmp_path, git="real", uv="echo 'error: no network' >&2; exit 2")
+    code, output, out_dir = bake_cli(tmp_path, env=env)
+    assert code == 0, output
+    assert "async-fastapi: `uv lock --quiet` failed: error: no network; run `uv lock`" in output
+    assert "created a git repository" in output
+    assert (out_dir / "orders-service" / ".git").exists()
+
+
+def test_a_failed_commit_is_reported_without_failing_the_bake(tmp_path: Path) -> None:
+    git = shutil.which("git")
+    refuse_commit = (
+        'for arg; do [ "$arg" = commit ] && { echo "fatal: refused" >&2; exit 128; }; done; '
+        f'exec {git} "$@"'
+    )
+    code, output, out_dir = bake_cli(tmp_path, env=path_with(tmp_path, git=refuse_commit))
+    assert code == 0, output
+    assert "commit --quiet --no-verify" in output
+    assert "failed: fatal: refused" in output
+    assert "created a git repository" not in output
+    assert (out_dir / "orders-service" / "src").exists()
+
+
+def test_no_repository_when_not_asked(tmp_path: Path) -> None:
+    code, output, out_dir = bake_cli(tmp_path, init_git="no")
+    assert code == 0, output
+    assert "async-fastapi:" not in output
+    assert not (out_dir / "orders-service" / ".git").exists()

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import re
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from packaging.licenses import canonicalize_license_expression
+
+from tests.combinations import COMBINATIONS
+from tests.conftest import TEMPLATE
+from tests.test_bake import ALL
 
 COMMON = [
     ".env.example",
@@ -24,6 +33,8 @@ COMMON = [
     "tests/loop_stalls.py",
     "tests/test_async_rules.py",
     "tests/test_loop_lag.py",
+    ".pre-commit-config.yaml",
+    "Makefile",
 ]
 DATABASE = [
     "src/{package}/infra/database.py",
@@ -88,3 +99,94 @@ def test_postgresql_tree(bake: Callable[[str], Path]) -> None:
     assert "asyncpg" in pyproject
     assert "aiosqlite" not in pyproject
     assert "TEST_POSTGRES_URL" in (project / "tests" / "database.py").read_text()
+
+
+# The files each option adds; the post-generation hook removes them, whole, when it is off.
+OPTION_FILES: dict[str, list[str]] = {
+    "ci=github": [".github/workflows/ci.yml"],
+    "ci=gitlab": [".gitlab-ci.yml"],
+    "docker": ["Dockerfile", ".dockerignore"],
+    "kubernetes": [
+        "deploy/k8s/kustomization.yaml",
+        "deploy/k8s/deployment.yaml",
+        "deploy/k8s/service.yaml",
+        "deploy/k8s/hpa.yaml",
+        "deploy/k8s/pdb.yaml",
+        "deploy/k8s/configmap.yaml",
+    ],
+    "kubernetes with a database": ["deploy/k8s/secret.yaml"],
+    "license other than proprietary": ["LICENSE"],
+    "init_git": [".git", "uv.lock"],
+}
+LICENSE_TITLES = {
+    "MIT": "MIT License",
+    "Apache-2.0": "Apache License",
+    "BSD-3-Clause": "BSD 3-Clause License",
+}
+
+
+def answers(name: str) -> dict[str, Any]:
+    """The answers a combination is baked with: its own, and the defaults for the rest."""
+    defaults = json.loads((TEMPLATE / "cookiecutter.json").read_text())
+    first = {key: value[0] if isinstance(value, list) else value for key, value in defaults.items()}
+    return {**first, **COMBINATIONS[name]}
+
+
+def chosen_options(answer: dict[str, Any]) -> set[str]:
+    chosen = {
+        "ci=github": answer["ci"] == "github",
+        "ci=gitlab": answer["ci"] == "gitlab",
+        "docker": answer["docker"],
+        "kubernetes": answer["kubernetes"],
+        "kubernetes with a database": answer["kubernetes"] and answer["database"] != "none",
+        "license other than proprietary": answer["license"] != "proprietary",
+        "init_git": answer["init_git"],
+    }
+    return {option for option, on in chosen.items() if on}
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_each_option_brings_its_files_only_when_chosen(
+    bake: Callable[[str], Path], name: str
+) -> None:
+    project = bake(name)
+    chosen = chosen_options(answers(name))
+    wrong = [
+        f"{path}: {'missing' if option in chosen else 'left over'}"
+        for option, files in OPTION_FILES.items()
+        for path in files
+        if (project / path).exists() != (option in chosen)
+    ]
+    assert not wrong
+    # A directory an option owns goes with its last file.
+    for directory, option in ((".github", "ci=github"), ("deploy", "kubernetes")):
+        assert (project / directory).exists() == (option in chosen)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_makefile_offers_the_tasks_the_project_has(bake: Callable[[str], Path], name: str) -> None:
+    makefile = (bake(name) / "Makefile").read_text()
+    targets = set(re.findall(r"^([a-z]+):", makefile, re.MULTILINE))
+    everyday = {"help", "install", "run", "dev", "test", "lint", "format", "typecheck"}
+    assert everyday | {"audit", "ci"} <= targets
+    assert ("migrate" in targets) == (answers(name)["database"] != "none")
+    assert ("image" in targets) == answers(name)["docker"]
+    assert "uv run pytest --cov" in makefile
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_license_file_and_metadata_match_the_answer(bake: Callable[[str], Path], name: str) -> None:
+    project = bake(name)
+    answer = answers(name)
+    project_table = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    # Build backends refuse a license that is not an SPDX expression; the suite never builds.
+    assert canonicalize_license_expression(project_table["license"]) == project_table["license"]
+    if answer["license"] == "proprietary":
+        assert project_table["license"] == "LicenseRef-Proprietary"
+        assert "Private :: Do Not Upload" in project_table["classifiers"]
+        return
+    assert project_table["license"] == answer["license"]
+    text = (project / "LICENSE").read_text()
+    assert text.lstrip().startswith(LICENSE_TITLES[answer["license"]])
+    if answer["license"] != "Apache-2.0":  # Apache's notice names the owner in each file instead
+        assert answer["author_name"] in text

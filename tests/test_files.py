@@ -1,0 +1,172 @@
+"""The tooling files a bake carries pass the checks their own ecosystems use.
+
+The baked suite does not exercise CI pipelines, the Dockerfile or the Kubernetes manifests, so
+each is checked by its linter or schema: hadolint, actionlint, the GitHub and GitLab CI schemas
+that check-jsonschema ships, and kubernetes-validate against the newest Kubernetes it bundles.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from cookiecutter.main import cookiecutter
+
+from tests.conftest import TEMPLATE, SharedEnv, check, clean_env, run
+from tests.test_bake import ALL
+
+BIN = Path(sys.executable).parent
+
+
+def tool(name: str) -> str:
+    """The validators are console scripts of the template's own test environment."""
+    return str(BIN / name)
+
+
+def validate(project: Path) -> list[str]:
+    """Run the validator of every tooling file the project carries; return the failures."""
+    failures = []
+    commands = []
+    if (project / "Dockerfile").exists():
+        commands.append([tool("hadolint"), "Dockerfile"])
+    for workflow in sorted((project / ".github" / "workflows").glob("*.yml")):
+        name = str(workflow.relative_to(project))
+        commands.append([tool("actionlint"), name])
+        commands.append(
+            [tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", name]
+        )
+    if (project / ".gitlab-ci.yml").exists():
+        commands.append(
+            [tool("check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci", ".gitlab-ci.yml"]
+        )
+    k8s = project / "deploy" / "k8s"
+    if k8s.exists():
+        # kustomize applies what the kustomization lists: it must be every manifest there.
+        listed = yaml.safe_load((k8s / "kustomization.yaml").read_text())["resources"]
+        present = sorted(p.name for p in k8s.glob("*.yaml") if p.name != "kustomization.yaml")
+        if sorted(listed) != present:
+            failures.append(f"kustomization.yaml lists {listed}; deploy/k8s holds {present}")
+        manifests = [f"deploy/k8s/{name}" for name in present]
+        commands.append([tool("kubernetes-validate"), "--strict", *manifests])
+    for command in commands:
+        result = run(command, cwd=project)
+        if result.returncode != 0:
+            failures.append(f"{' '.join(command)}:\n{result.stdout}{result.stderr}")
+    return failures
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_tooling_files_pass_their_validators(bake: Callable[[str], Path], name: str) -> None:
+    failures = validate(bake(name))
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_pre_commit_config_is_valid(
+    bake: Callable[[str], Path], shared_env: SharedEnv, name: str
+) -> None:
+    check(shared_env.run(bake(name), "-m", "pre_commit", "validate-config"))
+
+
+def bake_quietly(output: Path, **answers: Any) -> Path:
+    return Path(
+        cookiecutter(
+            str(TEMPLATE),
+            no_input=True,
+            output_dir=str(output),
+            extra_context={"init_git": False, **answers},
+        )
+    )
+
+
+# The combinations that differ from the baked ones only in CI and container files: bake them
+# without running their suites, and check those files.
+CI_PAIRINGS = [
+    pytest.param(ci, docker, database, id=f"{ci}-{'docker' if docker else 'no-docker'}-{database}")
+    for ci in ("github", "gitlab")
+    for docker in (True, False)
+    for database in ("postgresql", "sqlite")
+]
+
+
+@pytest.mark.parametrize(("ci", "docker", "database"), CI_PAIRINGS)
+def test_every_ci_pairing_is_valid_and_runs_what_the_project_needs(
+    tmp_path: Path, ci: str, docker: bool, database: str
+) -> None:
+    project = bake_quietly(tmp_path, ci=ci, docker=docker, database=database)
+    failures = validate(project)
+    assert not failures, "\n".join(failures)
+    pipeline = (
+        project / (".gitlab-ci.yml" if ci == "gitlab" else ".github/workflows/ci.yml")
+    ).read_text()
+    for step in ("uv sync --locked", "ruff check", "ruff format --check", "mypy", "pytest --cov"):
+        assert step in pipeline
+    assert ("image: postgres:" in pipeline or "name: postgres:" in pipeline) == (
+        database == "postgresql"
+    )
+    assert ("TEST_DATABASE_URL" in pipeline) == (database == "postgresql")
+    assert ("docker build" in pipeline) == docker
+
+
+# Each validator, shown a file broken on purpose, must fail: a check that passes anything is none.
+BREAKAGES = [
+    pytest.param("Dockerfile", "WORKDIR /app\n", "RUN cd /app\n", "hadolint", id="hadolint"),
+    pytest.param(
+        ".github/workflows/ci.yml",
+        "timeout-minutes: 15",
+        "timeout-minutes: fifteen",
+        "actionlint",
+        id="actionlint",
+    ),
+    pytest.param(
+        ".gitlab-ci.yml", "build-image:", "image:", "vendor.gitlab-ci", id="gitlab-schema"
+    ),
+    pytest.param(
+        "deploy/k8s/pdb.yaml",
+        "maxUnavailable: 1",
+        "maxUnavailabel: 1",
+        "kubernetes-validate",
+        id="kubernetes-validate",
+    ),
+    pytest.param(
+        "deploy/k8s/kustomization.yaml",
+        "  - pdb.yaml\n",
+        "",
+        "kustomization.yaml lists",
+        id="kustomization",
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "old", "new", "culprit"), BREAKAGES)
+def test_validators_catch_a_broken_file(
+    tmp_path: Path, path: str, old: str, new: str, culprit: str
+) -> None:
+    ci = "gitlab" if path == ".gitlab-ci.yml" else "github"
+    # The same answers bake files that pass (test_every_ci_pairing..., test_tooling_files...).
+    project = bake_quietly(tmp_path, ci=ci, database="postgresql", kubernetes=True)
+    target = project / path
+    assert old in target.read_text()
+    target.write_text(target.read_text().replace(old, new, 1))
+    failures = validate(project)
+    assert any(culprit in failure for failure in failures), failures
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """pre-commit builds its hook environments once per test session, here."""
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+@pytest.mark.slow
+def test_pre_commit_passes_on_a_fresh_bake(tmp_path: Path, pre_commit_home: Path) -> None:
+    """What a new user runs first: every hook installs from PyPI alone and passes as baked."""
+    project = bake_quietly(tmp_path, database="postgresql", ci="github", kubernetes=True)
+    check(run(["git", "init", "--quiet"], cwd=project))
+    check(run(["git", "add", "--all"], cwd=project))
+    env = clean_env(PRE_COMMIT_HOME=str(pre_commit_home))
+    check(run(["uv", "run", "pre-commit", "run", "--all-files"], cwd=project, env=env, timeout=600))
