@@ -26,11 +26,11 @@ def free_port() -> int:
 
 def call(method: str, url: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(  # noqa: S310 (a local URL we built)
+    request = urllib.request.Request(
         url, data=data, method=method, headers={"content-type": "application/json"}
     )
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as response:
             payload = response.read()
             return response.status, json.loads(payload) if payload else None
     except urllib.error.HTTPError as error:
@@ -64,7 +64,7 @@ def test_bake_install_test_and_serve(cookies: Any, tmp_path: Path) -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     # The venv's own script, not `uv run`, so the exit status is the server's.
-    server = subprocess.Popen(  # noqa: S603
+    server = subprocess.Popen(
         [
             str(project / ".venv" / "bin" / "fastapi"),
             "run",
