@@ -25,7 +25,7 @@ async def test_create_then_read(client: httpx.AsyncClient) -> None:
 
 
 async def test_read_missing_is_404(client: httpx.AsyncClient) -> None:
-    response = await client.get(f"{ITEMS}/999")
+    response = await client.get(f"{ITEMS}/999", headers={"X-Request-ID": "read-999"})
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json() == {
@@ -34,6 +34,7 @@ async def test_read_missing_is_404(client: httpx.AsyncClient) -> None:
         "status": 404,
         "detail": "Item 999 does not exist.",
         "instance": f"{ITEMS}/999",
+        "request_id": "read-999",
     }
 
 

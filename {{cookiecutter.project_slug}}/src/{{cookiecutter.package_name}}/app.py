@@ -5,6 +5,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 import httpx
 from fastapi import APIRouter, FastAPI
+from starlette.middleware import Middleware
 
 from {{ cookiecutter.package_name }}.errors import EXCEPTION_HANDLERS
 from {{ cookiecutter.package_name }}.health.router import router as health_router
@@ -17,6 +18,7 @@ from {{ cookiecutter.package_name }}.items.router import router as items_router
 {%- endif %}
 from {{ cookiecutter.package_name }}.loop_lag import LoopLagMonitor
 from {{ cookiecutter.package_name }}.quotes.router import router as quotes_router
+from {{ cookiecutter.package_name }}.request_id import RequestIdMiddleware
 from {{ cookiecutter.package_name }}.resources import Resources
 from {{ cookiecutter.package_name }}.settings import Settings
 
@@ -56,6 +58,8 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
         exception_handlers=EXCEPTION_HANDLERS,
+        # Pure ASGI only, outermost first.
+        middleware=[Middleware(RequestIdMiddleware)],
     )
     api = APIRouter(prefix="/api/v1")
 {%- if cookiecutter.database != "none" %}

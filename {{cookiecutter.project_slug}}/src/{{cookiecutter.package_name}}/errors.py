@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from {{ cookiecutter.package_name }}.request_id import current_request_id
+
 PROBLEM_JSON = "application/problem+json"
 
 logger = logging.getLogger(__name__)
@@ -52,6 +54,7 @@ def problem(request: Request, status: int, detail: str, **extra: Any) -> JSONRes
         "status": status,
         "detail": detail,
         "instance": request.url.path,
+        "request_id": current_request_id(),
         **extra,
     }
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)

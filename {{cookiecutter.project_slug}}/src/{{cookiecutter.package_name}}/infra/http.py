@@ -2,6 +2,7 @@
 
 import httpx
 
+from {{ cookiecutter.package_name }}.request_id import propagate_request_id
 from {{ cookiecutter.package_name }}.settings import Settings
 
 
@@ -17,6 +18,7 @@ async def open_http_client(
         ),
         limits=httpx.Limits(max_connections=settings.http_max_connections),
         transport=transport,
+        event_hooks={"request": [propagate_request_id]},
     )
 
 
