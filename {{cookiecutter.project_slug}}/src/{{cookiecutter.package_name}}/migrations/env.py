@@ -31,15 +31,17 @@ def run_migrations(connection: Connection) -> None:
 
 
 async def run_migrations_online(settings: Settings) -> None:
+{%- if cookiecutter.database == "postgresql" %}
     engine = create_async_engine(
         database_url(settings),
         poolclass=pool.NullPool,
-{%- if cookiecutter.database == "postgresql" %}
         # The service's own bound: a server that is down or silent fails the migration in
         # seconds, where asyncpg alone would wait a minute.
         connect_args={"timeout": settings.database_connect_timeout},
-{%- endif %}
     )
+{%- else %}
+    engine = create_async_engine(database_url(settings), poolclass=pool.NullPool)
+{%- endif %}
     try:
         async with engine.connect() as connection:
             await connection.run_sync(run_migrations)
