@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Callable
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+from cookiecutter.main import cookiecutter
 
 from tests.combinations import COMBINATIONS
 
@@ -89,6 +97,18 @@ def shared_env(tmp_path_factory: pytest.TempPathFactory) -> SharedEnv:
     return SharedEnv(path)
 
 
+def bake_quietly(output: Path, **answers: Any) -> Path:
+    """Bake one set of answers into `output`, outside the combinations and without git."""
+    return Path(
+        cookiecutter(
+            str(TEMPLATE),
+            no_input=True,
+            output_dir=str(output),
+            extra_context={"init_git": False, **answers},
+        )
+    )
+
+
 @pytest.fixture(scope="session")
 def bake(cookies_session: object) -> Callable[[str], Path]:
     """Bake a named combination once per worker and hand out its project directory."""
@@ -115,3 +135,55 @@ def require_postgres(address: tuple[str, int] = POSTGRES) -> None:
         if os.environ.get("ASYNC_FASTAPI_REQUIRE_POSTGRES") == "1":
             pytest.fail(f"{reason}, and ASYNC_FASTAPI_REQUIRE_POSTGRES=1 requires it")
         pytest.skip(f"{reason}; set ASYNC_FASTAPI_REQUIRE_POSTGRES=1 to fail instead")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def call(method: str, url: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+    """One JSON request over real HTTP: the status and the decoded body, errors included."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(
+        url, data=data, method=method, headers={"content-type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            payload = response.read()
+            return response.status, json.loads(payload) if payload else None
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+@contextmanager
+def serving(
+    args: list[str], cwd: Path, env: dict[str, str], ready_url: str, deadline: float = 60
+) -> Iterator[None]:
+    """Run a server until `ready_url` answers 200, hand over, then stop it with SIGTERM and
+    check that it shut down cleanly, as an orchestrator stopping a pod would."""
+    server = subprocess.Popen(
+        args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        start = time.monotonic()
+        while True:
+            if server.poll() is not None:
+                output = server.stdout.read() if server.stdout else ""
+                pytest.fail(f"the server exited early ({server.returncode}):\n{output}")
+            try:
+                if call("GET", ready_url)[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() - start > deadline:
+                pytest.fail(f"{ready_url} did not answer 200 within {deadline} s")
+            time.sleep(0.2)
+        yield
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output, _ = server.communicate(timeout=30)
+    # uvicorn re-raises the signal once it has shut down cleanly, as a well-behaved process does.
+    assert server.returncode in (0, -signal.SIGTERM), output
+    assert "Application shutdown complete" in output

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.combinations import COMBINATIONS
-from tests.conftest import SharedEnv, check, require_postgres
+from tests.conftest import SharedEnv, bake_quietly, check, require_postgres, run
 
 JINJA_LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|%\}|\{#|cookiecutter")
 TEXT_SUFFIXES = {".py", ".toml", ".md", ".ini", ".yaml", ".yml", ".cfg", ".mako", ".txt", ""}
@@ -80,6 +82,83 @@ def test_no_template_syntax_or_sloppy_whitespace_is_left(
     assert not problems, "\n".join(problems)
 
 
+ENDPOINT_ROW = re.compile(r"^\| `(?:GET|POST|PUT|PATCH|DELETE) (/[^`?]*)", re.MULTILINE)
+PATH_PARAMETER = re.compile(r"\{[^}]*\}")
+UV_RUN = re.compile(r"\buv run ([\w-]+)")
+LAYOUT_BLOCK = re.compile(r"^## Layout\n+```\n(.*?)^```", re.MULTILINE | re.DOTALL)
+
+
+def readme_layout(readme: str) -> list[str]:
+    """The paths the README's Layout section names: indented entries sit in the folder above."""
+    block = LAYOUT_BLOCK.search(readme)
+    assert block, "the README has no Layout section"
+    paths, folder = [], ""
+    for line in block.group(1).splitlines():
+        name = line.split()[0]
+        if line.startswith(" "):
+            paths.append(folder + name)
+        else:
+            paths.append(name)
+            folder = name
+    return paths
+
+
+def readme_problems(project: Path, routes: set[str]) -> list[str]:
+    """What the README describes that the bake does not have: endpoints, files, commands."""
+    readme = (project / "README.md").read_text()
+    problems = [
+        f"endpoint {path} is not served"
+        for path in ENDPOINT_ROW.findall(readme)
+        if PATH_PARAMETER.sub("{}", path) not in routes
+    ]
+    problems += [
+        f"the layout names {path}, which is not there"
+        for path in readme_layout(readme)
+        if not (project / path).exists()
+    ]
+    pyproject = (project / "pyproject.toml").read_text()
+    problems += [
+        f"`uv run {tool}` runs a tool the project does not depend on"
+        for tool in sorted(set(UV_RUN.findall(readme)))
+        if f'"{tool}' not in pyproject
+    ]
+    return problems
+
+
+def test_a_readme_describing_what_is_not_there_is_caught(tmp_path: Path) -> None:
+    (tmp_path / "src" / "svc").mkdir(parents=True)
+    (tmp_path / "pyproject.toml").write_text('dependencies = ["fastapi"]\n')
+    (tmp_path / "README.md").write_text(
+        "`uv run fastapi dev`, then `uv run alembic upgrade head`\n\n"
+        "| `GET /health/live` | up |\n| `GET /api/v1/items/{id}` | one item |\n\n"
+        "## Layout\n\n```\nsrc/svc/\n  items/   the items\n```\n"
+    )
+    assert readme_problems(tmp_path, {"/health/live"}) == [
+        "endpoint /api/v1/items/{id} is not served",
+        "the layout names src/svc/items/, which is not there",
+        "`uv run alembic` runs a tool the project does not depend on",
+    ]
+
+
+ROUTES = """import json
+from {package}.app import create_app
+print(json.dumps(list(create_app().openapi()["paths"])))
+"""
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_the_readme_describes_only_what_the_bake_has(
+    bake: Callable[[str], Path], shared_env: SharedEnv, name: str
+) -> None:
+    project = bake(name)
+    (package,) = (path.name for path in (project / "src").iterdir())
+    result = shared_env.run(project, "-c", ROUTES.format(package=package))
+    check(result)
+    routes = {PATH_PARAMETER.sub("{}", path) for path in json.loads(result.stdout)}
+    problems = readme_problems(project, routes)
+    assert not problems, "\n".join(problems)
+
+
 @pytest.mark.parametrize("name", ALL)
 def test_every_python_file_compiles(bake: Callable[[str], Path], name: str) -> None:
     for path in bake(name).rglob("*.py"):
@@ -103,3 +182,35 @@ def test_baked_project_passes_its_own_checks(
     if "pytest" in tool and COMBINATIONS[name].get("database") == "postgresql":
         require_postgres()
     check(shared_env.run(bake(name), *tool))
+
+
+def test_a_package_named_after_tests_keeps_the_import_order(tmp_path: Path) -> None:
+    """The tests import the package, then their own helpers: that order must hold for a package
+    that sorts after `tests` too, or ruff's isort check fails on the user's first commit."""
+    project = bake_quietly(tmp_path, project_name="Warehouse")
+    # The template's own ruff: lint needs nothing of the project installed.
+    check(run([sys.executable, "-m", "ruff", "check", "--no-cache", "."], project))
+
+
+@pytest.mark.xdist_group("defaults")
+def test_coverage_follows_code_that_resumes_in_sqlalchemy_greenlets(
+    bake: Callable[[str], Path], shared_env: SharedEnv, tmp_path: Path
+) -> None:
+    """After an awaited query, SQLAlchemy asyncio resumes the caller from a greenlet: coverage
+    that does not trace greenlets reports those lines missed, though the test ran them."""
+    project = bake("defaults")
+    report = tmp_path / "coverage.json"
+    test = "tests/test_items.py::test_read_missing_is_404"
+    coverage = ["--cov", f"--cov-report=json:{report}", "--cov-fail-under=0"]
+    check(shared_env.run(project, "-m", "pytest", "-p", "no:cacheprovider", "-q", test, *coverage))
+    service = "src/orders_service/items/service.py"
+    lines = (project / service).read_text().splitlines()
+    after_the_query = [
+        number
+        for number, line in enumerate(lines, start=1)
+        if line.strip()
+        in {"if item is None:", 'raise NotFoundError(f"Item {item_id} does not exist.")'}
+    ]
+    assert len(after_the_query) == 2, f"{service} no longer reads as this test expects"
+    executed = json.loads(report.read_text())["files"][service]["executed_lines"]
+    assert set(after_the_query) <= set(executed), f"coverage lost lines {after_the_query}"

@@ -10,13 +10,11 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
-from cookiecutter.main import cookiecutter
 
-from tests.conftest import TEMPLATE, SharedEnv, check, clean_env, run
+from tests.conftest import SharedEnv, bake_quietly, check, clean_env, run
 from tests.test_bake import ALL
 
 BIN = Path(sys.executable).parent
@@ -70,17 +68,6 @@ def test_pre_commit_config_is_valid(
     bake: Callable[[str], Path], shared_env: SharedEnv, name: str
 ) -> None:
     check(shared_env.run(bake(name), "-m", "pre_commit", "validate-config"))
-
-
-def bake_quietly(output: Path, **answers: Any) -> Path:
-    return Path(
-        cookiecutter(
-            str(TEMPLATE),
-            no_input=True,
-            output_dir=str(output),
-            extra_context={"init_git": False, **answers},
-        )
-    )
 
 
 # The combinations that differ from the baked ones only in CI and container files: bake them

@@ -2,39 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import check, clean_env, run
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_until_ready(url: str, server: subprocess.Popen[str], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert server.poll() is None, "the server exited before it answered"
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"{url} did not answer 200 within {timeout} s")
+from tests.conftest import call, check, clean_env, free_port, run, serving
 
 
 @pytest.mark.slow
@@ -69,26 +44,6 @@ def test_the_image_recipe_migrates_and_serves(bake: Callable[[str], Path], tmp_p
         WEB_CONCURRENCY="1",
     )
     check(run(["alembic", "upgrade", "head"], cwd=app, env=env))
-    server = subprocess.Popen(
-        ["uvicorn", "orders_service.main:app"],
-        cwd=app,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        wait_until_ready(f"http://127.0.0.1:{port}/health/ready", server)
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/api/v1/items",
-            data=json.dumps({"name": "widget"}).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=5) as response:
-            assert response.status == 201
-    finally:
-        server.terminate()
-        output, _ = server.communicate(timeout=30)
-    # uvicorn shuts down gracefully on SIGTERM, then re-raises it so the exit status tells why.
-    assert server.returncode == -signal.SIGTERM, output
-    assert "Application shutdown complete" in output
+    base = f"http://127.0.0.1:{port}"
+    with serving(["uvicorn", "orders_service.main:app"], app, env, f"{base}/health/ready"):
+        assert call("POST", f"{base}/api/v1/items", {"name": "widget"})[0] == 201

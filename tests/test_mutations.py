@@ -68,6 +68,13 @@ def imports(*modules: str) -> tuple[str, str]:
     return FASTAPI_IMPORT, "".join(f"import {m}\n" for m in sorted(modules)) + "\n" + FASTAPI_IMPORT
 
 
+def missed_by_lint(
+    path: str, edits: tuple[tuple[str, str], ...], test: str, error: str
+) -> Mutation:
+    """A pitfall no linter sees: only the named test file's run catches it, by `error`."""
+    return Mutation(path, edits, caught_by={f"pytest tests/{test}": error}, missed_by=("ruff",))
+
+
 MUTATIONS: dict[str, Mutation] = {
     "time.sleep in an endpoint": Mutation(
         QUOTES_ROUTER,
@@ -117,7 +124,7 @@ MUTATIONS: dict[str, Mutation] = {
             "pytest tests/test_quotes.py": r"BlockingError: Blocking call to os\.read",
         },
     ),
-    "blocking call two sync helpers deep": Mutation(
+    "blocking call two sync helpers deep": missed_by_lint(
         QUOTES_ROUTER,
         (
             imports("time"),
@@ -130,12 +137,10 @@ MUTATIONS: dict[str, Mutation] = {
                 "    time.sleep(seconds)\n\n\n@router.get(",
             ),
         ),
-        caught_by={
-            "pytest tests/test_quotes.py": r"BlockingError: Blocking call to time\.sleep",
-        },
-        missed_by=("ruff",),
+        test="test_quotes.py",
+        error=r"BlockingError: Blocking call to time\.sleep",
     ),
-    "sync sqlite3 query in the repository": Mutation(
+    "sync sqlite3 query in the repository": missed_by_lint(
         f"{PACKAGE}/items/repository.py",
         (
             (
@@ -148,12 +153,10 @@ MUTATIONS: dict[str, Mutation] = {
                 "    return await session.get(Item, item_id)\n",
             ),
         ),
-        caught_by={
-            "pytest tests/test_items.py": r"BlockingError: Blocking call to sqlite3\.\w+\.execute",
-        },
-        missed_by=("ruff",),
+        test="test_items.py",
+        error=r"BlockingError: Blocking call to sqlite3\.\w+\.execute",
     ),
-    "busy CPU loop in an endpoint": Mutation(
+    "busy CPU loop in an endpoint": missed_by_lint(
         QUOTES_ROUTER,
         (
             imports("time"),
@@ -164,10 +167,8 @@ MUTATIONS: dict[str, Mutation] = {
                 "    pass",
             ),
         ),
-        caught_by={
-            "pytest tests/test_quotes.py": r"EventLoopStallError: The event loop stalled",
-        },
-        missed_by=("ruff",),
+        test="test_quotes.py",
+        error=r"EventLoopStallError: The event loop stalled",
     ),
     "repository call without await": Mutation(
         f"{PACKAGE}/items/service.py",
@@ -182,21 +183,19 @@ MUTATIONS: dict[str, Mutation] = {
             "pytest tests/test_items.py": r"RuntimeWarning: coroutine 'delete' was never awaited",
         },
     ),
-    "def endpoint": Mutation(
+    "def endpoint": missed_by_lint(
         f"{PACKAGE}/health/router.py",
         (("async def live()", "def live()"),),
-        caught_by={"pytest tests/test_async_rules.py": r"AssertionError: live must be `async def`"},
-        missed_by=("ruff",),
+        test="test_async_rules.py",
+        error=r"AssertionError: live must be `async def`",
     ),
-    "def dependency": Mutation(
+    "def dependency": missed_by_lint(
         f"{PACKAGE}/resources.py",
         (("async def get_settings(", "def get_settings("),),
-        caught_by={
-            "pytest tests/test_async_rules.py": r"dependency get_settings must be `async def`",
-        },
-        missed_by=("ruff",),
+        test="test_async_rules.py",
+        error=r"dependency get_settings must be `async def`",
     ),
-    "sync function in the I/O layer": Mutation(
+    "sync function in the I/O layer": missed_by_lint(
         QUOTES_CLIENT,
         (
             (
@@ -206,11 +205,9 @@ MUTATIONS: dict[str, Mutation] = {
                 "\n\nasync def fetch_quote_of_the_day(",
             ),
         ),
-        caught_by={
-            "pytest tests/test_async_rules.py": r"public I/O functions must be `async def`: "
-            r"\['orders_service\.quotes\.client\.fetch_quote_blocking'\]",
-        },
-        missed_by=("ruff",),
+        test="test_async_rules.py",
+        error=r"public I/O functions must be `async def`: "
+        r"\['orders_service\.quotes\.client\.fetch_quote_blocking'\]",
     ),
     "task created and not kept": Mutation(
         QUOTES_ROUTER,

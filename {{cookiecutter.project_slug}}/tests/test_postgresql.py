@@ -2,11 +2,13 @@
 timeouts that keep a server that is down or saturated from hanging the service."""
 
 import asyncio
+import socket
 import time
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from alembic import command
 from pydantic import SecretStr
 from sqlalchemy import URL, exc, make_url, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
@@ -15,7 +17,7 @@ from sqlalchemy.pool import NullPool
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.infra.database import close_database, open_database
 from {{ cookiecutter.package_name }}.settings import Settings
-from tests.database import created_database
+from tests.database import alembic_config, created_database
 
 ITEMS = "/api/v1/items"
 RACERS = 5
@@ -128,6 +130,23 @@ async def test_the_pool_is_bounded_and_a_request_waits_for_it_only_so_long(
                     pass
     finally:
         await close_database(database)
+
+
+def test_migrations_give_up_on_a_silent_server_within_the_connect_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    timeout = 0.5
+    monkeypatch.setenv("{{ cookiecutter.__env_prefix }}DATABASE_CONNECT_TIMEOUT", str(timeout))
+    # It listens and never speaks: the kernel accepts the connection, no server answers on it.
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        port = silent.getsockname()[1]
+        config = alembic_config(f"postgresql+asyncpg://postgres@127.0.0.1:{port}/silent")
+        started = time.perf_counter()
+        with pytest.raises(TimeoutError):
+            command.upgrade(config, "head")
+        elapsed = time.perf_counter() - started
+    # Without the bound, `alembic upgrade head` would wait a minute for the server's first byte.
+    assert elapsed < timeout + 2, f"gave up after {elapsed:.2f} s"
 
 
 async def database_exists(server: URL, name: str) -> bool:

@@ -14,10 +14,10 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def database_url() -> str:
+def database_url(settings: Settings) -> str:
     """Tests pass their URL as an attribute; everyone else gets the service's own setting."""
     url = config.attributes.get("database_url")
-    return str(url) if url else Settings().database_url.get_secret_value()
+    return str(url) if url else settings.database_url.get_secret_value()
 
 
 def run_migrations(connection: Connection) -> None:
@@ -30,8 +30,18 @@ def run_migrations(connection: Connection) -> None:
         context.run_migrations()
 
 
-async def run_migrations_online() -> None:
-    engine = create_async_engine(database_url(), poolclass=pool.NullPool)
+async def run_migrations_online(settings: Settings) -> None:
+{%- if cookiecutter.database == "postgresql" %}
+    engine = create_async_engine(
+        database_url(settings),
+        poolclass=pool.NullPool,
+        # The service's own bound: a server that is down or silent fails the migration in
+        # seconds, where asyncpg alone would wait a minute.
+        connect_args={"timeout": settings.database_connect_timeout},
+    )
+{%- else %}
+    engine = create_async_engine(database_url(settings), poolclass=pool.NullPool)
+{%- endif %}
     try:
         async with engine.connect() as connection:
             await connection.run_sync(run_migrations)
@@ -39,9 +49,13 @@ async def run_migrations_online() -> None:
         await engine.dispose()
 
 
+# Read before the event loop starts: settings come from the environment and `.env`.
+settings = Settings()
 if context.is_offline_mode():
-    context.configure(url=database_url(), target_metadata=target_metadata, literal_binds=True)
+    context.configure(
+        url=database_url(settings), target_metadata=target_metadata, literal_binds=True
+    )
     with context.begin_transaction():
         context.run_migrations()
 else:
-    asyncio.run(run_migrations_online())
+    asyncio.run(run_migrations_online(settings))
