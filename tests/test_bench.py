@@ -5,6 +5,7 @@ The figures themselves are never asserted: they belong to `make bench`, not to a
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import socket
 import subprocess
@@ -139,3 +140,17 @@ def test_upstream_stub_answers_after_its_delay() -> None:
     finally:
         stub.terminate()
         stub.wait(timeout=10)
+
+
+def test_cpu_per_request_ratio_does_not_depend_on_throughput() -> None:
+    collected = bench.Results()
+    # The same throughput, but the generated service spends twice the CPU on each request.
+    reference = dataclasses.replace(sample(), cpu_us=100.0)
+    generated = dataclasses.replace(sample(), cpu_us=200.0)
+    collected.add(bench.Target("reference", "hello", "", 0), reference)
+    collected.add(bench.Target("generated", "/health/live", "", 0), generated)
+    table = bench.ratio_table(collected, WARM)
+    assert verdict(table, "generated health / reference hello") == "met"
+    row = "| by CPU per request: generated health / reference hello | 0.50 |"
+    assert any(line.startswith(row) for line in table), table
+    assert verdict(table, "by CPU per request: generated health") == "**missed**"
