@@ -43,6 +43,7 @@ IDEAL_UPSTREAM_RPS = CONNECTIONS / UPSTREAM_DELAY
 SEED_ITEMS = 50
 OBSERVABILITY_OPTIONS = ("metrics", "tracing")
 QUOTES = "quotes (upstream 100 ms)"
+BARE_QUOTES = "bare httpx call (upstream 100 ms)"
 VERSIONS_OF = ("fastapi", "starlette", "pydantic", "uvicorn", "httpx", "sqlalchemy")
 
 
@@ -475,6 +476,7 @@ def ratio_table(results: Results, warm: Timings) -> list[str]:
     obs_health = (("observability on", "/health/live"), ("observability off", "/health/live"))
     obs_read = (("observability on", "item read"), ("observability off", "item read"))
     upstream = ratio(results.value("generated", QUOTES), IDEAL_UPSTREAM_RPS)
+    bare_upstream = ratio(results.value("reference", BARE_QUOTES), IDEAL_UPSTREAM_RPS)
     ideal = f"{IDEAL_UPSTREAM_RPS:,.0f} req/s"
     rows: list[tuple[str, float | None, float | None]] = [
         ("generated health / reference hello", by_rps(*health), 0.90),
@@ -483,6 +485,7 @@ def ratio_table(results: Results, warm: Timings) -> list[str]:
         ("by CPU per request: observability on / off (health)", by_cpu(*obs_health), 0.85),
         ("observability on / off (item read)", by_rps(*obs_read), None),
         (f"upstream achieved / ideal ({ideal})", upstream, 0.95),
+        (f"the same for a bare httpx call in the reference app ({ideal})", bare_upstream, None),
     ]
     lines = ["| ratio | value | target | verdict |", "| --- | ---: | --- | --- |"]
     for name, value, floor in rows:
@@ -594,10 +597,12 @@ def benchmark(mode: Mode, workdir: Path) -> tuple[str, bool]:
         ]
         stub = serve(stack, "upstream stub", stub_args, BENCH, child_env(), "/today")
         reference_args = uvicorn(bake.python, "reference_app:app", "--app-dir", str(BENCH))
-        reference = serve(stack, "reference", reference_args, BENCH, child_env(), "/hello")
+        reference_env = child_env(BENCH_UPSTREAM_URL=stub.base)
+        reference = serve(stack, "reference", reference_args, BENCH, reference_env, "/hello")
         targets = [reference.target("hello", "/hello")]
         targets += service_targets(serve_bake(stack, "generated", bake, stub), everything=True)
         if everything:
+            targets.append(reference.target(BARE_QUOTES, "/upstream"))
             targets.append(stub.target("direct (100 ms)", "/today"))
         if observability:
             on, off = observability
