@@ -534,6 +534,9 @@ def machine(bake: Bake) -> list[str]:
         f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"- Machine: {os.cpu_count()} CPUs ({cpu}), {platform.system()} {platform.release()}",
         f"- Python {platform.python_version()}; {stack}",
+        "- Load average (1, 5, 15 min) at the end: "
+        + ", ".join(f"{load:.1f}" for load in os.getloadavg())
+        + " (other work on the machine skews throughput and wall time, not CPU per request)",
     ]
 
 
