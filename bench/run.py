@@ -44,6 +44,9 @@ SEED_ITEMS = 50
 OBSERVABILITY_OPTIONS = ("metrics", "tracing")
 QUOTES = "quotes (upstream 100 ms)"
 BARE_QUOTES = "bare httpx call (upstream 100 ms)"
+AIOHTTP_QUOTES = "httpx over aiohttp (upstream 100 ms)"
+# What the reference app needs beyond the generated service's dependencies.
+REFERENCE_EXTRAS = ("httpx-aiohttp",)
 VERSIONS_OF = ("fastapi", "starlette", "pydantic", "uvicorn", "httpx", "sqlalchemy")
 
 
@@ -477,6 +480,7 @@ def ratio_table(results: Results, warm: Timings) -> list[str]:
     obs_read = (("observability on", "item read"), ("observability off", "item read"))
     upstream = ratio(results.value("generated", QUOTES), IDEAL_UPSTREAM_RPS)
     bare_upstream = ratio(results.value("reference", BARE_QUOTES), IDEAL_UPSTREAM_RPS)
+    aiohttp_upstream = ratio(results.value("reference", AIOHTTP_QUOTES), IDEAL_UPSTREAM_RPS)
     ideal = f"{IDEAL_UPSTREAM_RPS:,.0f} req/s"
     rows: list[tuple[str, float | None, float | None]] = [
         ("generated health / reference hello", by_rps(*health), 0.90),
@@ -486,6 +490,7 @@ def ratio_table(results: Results, warm: Timings) -> list[str]:
         ("observability on / off (item read)", by_rps(*obs_read), None),
         (f"upstream achieved / ideal ({ideal})", upstream, 0.95),
         (f"the same for a bare httpx call in the reference app ({ideal})", bare_upstream, None),
+        (f"the same for httpx over aiohttp in the reference app ({ideal})", aiohttp_upstream, None),
     ]
     lines = ["| ratio | value | target | verdict |", "| --- | ---: | --- | --- |"]
     for name, value, floor in rows:
@@ -599,6 +604,9 @@ def benchmark(mode: Mode, workdir: Path) -> tuple[str, bool]:
             str(UPSTREAM_DELAY),
         ]
         stub = serve(stack, "upstream stub", stub_args, BENCH, child_env(), "/today")
+        # Into the baked environment, after its timings and without touching the baked service.
+        install_args = ["uv", "pip", "install", "--quiet", "--python", str(bake.python)]
+        run([*install_args, *REFERENCE_EXTRAS], bake.project, child_env())
         reference_args = uvicorn(bake.python, "reference_app:app", "--app-dir", str(BENCH))
         reference_env = child_env(BENCH_UPSTREAM_URL=stub.base)
         reference = serve(stack, "reference", reference_args, BENCH, reference_env, "/hello")
@@ -606,6 +614,7 @@ def benchmark(mode: Mode, workdir: Path) -> tuple[str, bool]:
         targets += service_targets(serve_bake(stack, "generated", bake, stub), everything=True)
         if everything:
             targets.append(reference.target(BARE_QUOTES, "/upstream"))
+            targets.append(reference.target(AIOHTTP_QUOTES, "/upstream-aiohttp"))
             targets.append(stub.target("direct (100 ms)", "/today"))
         if observability:
             on, off = observability
