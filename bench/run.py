@@ -589,38 +589,50 @@ def observability_bakes(workdir: Path) -> tuple[Bake, Bake] | None:
     return on, off
 
 
+def start_reference(stack: contextlib.ExitStack, bake: Bake, stub: Server) -> Server:
+    """Serve the reference app from the baked environment, with what it needs added there
+    after the timings (nothing the baked service imports)."""
+    install_args = ["uv", "pip", "install", "--quiet", "--python", str(bake.python)]
+    run([*install_args, *REFERENCE_EXTRAS], bake.project, child_env())
+    args = uvicorn(bake.python, "reference_app:app", "--app-dir", str(BENCH))
+    env = child_env(BENCH_UPSTREAM_URL=stub.base)
+    return serve(stack, "reference", args, BENCH, env, "/hello")
+
+
+def start_servers(
+    stack: contextlib.ExitStack,
+    bake: Bake,
+    observability: tuple[Bake, Bake] | None,
+    everything: bool,
+) -> list[Target]:
+    """Start every server the run compares and return what to load, in the order to load it."""
+    stub_args = [str(bake.python), str(BENCH / "upstream_stub.py")]
+    stub_args += ["--delay", str(UPSTREAM_DELAY)]
+    stub = serve(stack, "upstream stub", stub_args, BENCH, child_env(), "/today")
+    reference = start_reference(stack, bake, stub)
+    targets = [reference.target("hello", "/hello")]
+    targets += service_targets(serve_bake(stack, "generated", bake, stub), everything=True)
+    if everything:
+        targets.append(reference.target(BARE_QUOTES, "/upstream"))
+        targets.append(reference.target(AIOHTTP_QUOTES, "/upstream-aiohttp"))
+        targets.append(stub.target("direct (100 ms)", "/today"))
+    if observability:
+        on, off = observability
+        for name, obs_bake in (("observability on", on), ("observability off", off)):
+            server = serve_bake(stack, name, obs_bake, stub)
+            targets += service_targets(server, everything=False)
+    return targets
+
+
 def benchmark(mode: Mode, workdir: Path) -> tuple[str, bool]:
+    """Run everything; return the report and whether every request succeeded."""
     wrk = ensure_wrk()
     print("bench: baking, installing and testing the defaults…", file=sys.stderr)
     cold, bake = time_bakes(workdir, mode)
     assert bake.timings is not None
     observability = observability_bakes(workdir)
-    everything = mode is FULL
     with contextlib.ExitStack() as stack:
-        stub_args = [
-            str(bake.python),
-            str(BENCH / "upstream_stub.py"),
-            "--delay",
-            str(UPSTREAM_DELAY),
-        ]
-        stub = serve(stack, "upstream stub", stub_args, BENCH, child_env(), "/today")
-        # Into the baked environment, after its timings and without touching the baked service.
-        install_args = ["uv", "pip", "install", "--quiet", "--python", str(bake.python)]
-        run([*install_args, *REFERENCE_EXTRAS], bake.project, child_env())
-        reference_args = uvicorn(bake.python, "reference_app:app", "--app-dir", str(BENCH))
-        reference_env = child_env(BENCH_UPSTREAM_URL=stub.base)
-        reference = serve(stack, "reference", reference_args, BENCH, reference_env, "/hello")
-        targets = [reference.target("hello", "/hello")]
-        targets += service_targets(serve_bake(stack, "generated", bake, stub), everything=True)
-        if everything:
-            targets.append(reference.target(BARE_QUOTES, "/upstream"))
-            targets.append(reference.target(AIOHTTP_QUOTES, "/upstream-aiohttp"))
-            targets.append(stub.target("direct (100 ms)", "/today"))
-        if observability:
-            on, off = observability
-            for name, obs_bake in (("observability on", on), ("observability off", off)):
-                server = serve_bake(stack, name, obs_bake, stub)
-                targets += service_targets(server, everything=False)
+        targets = start_servers(stack, bake, observability, everything=mode is FULL)
         print(f"bench: {len(targets)} runs in each of {mode.rounds} round(s)…", file=sys.stderr)
         results = drive(wrk, targets, mode)
     return report(mode, results, cold, bake.timings, bake), not failed(results)
