@@ -30,6 +30,14 @@ serve: .venv ## Generate a service with the defaults into build/ and serve it on
 test: .venv ## Run the template's whole test suite (bakes every combination, runs its checks)
 	$(UV) run pytest -n auto --dist loadgroup
 
+.PHONY: bench
+bench: .venv ## Measure the generated service beside a bare FastAPI app (about 5 min; installs wrk)
+	$(UV) run python bench/run.py
+
+.PHONY: bench-smoke
+bench-smoke: .venv ## The benchmark in one short round, to check that it runs
+	$(UV) run python bench/run.py --smoke
+
 .PHONY: lint
 lint: .venv ## Lint the template's own code (hooks and tests)
 	$(UV) run pre-commit run --all-files
