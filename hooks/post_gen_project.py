@@ -38,6 +38,18 @@ KUBERNETES_FILES = [Path("deploy")]
 # Without a database the service has no secret to hand the cluster.
 KUBERNETES_DATABASE_FILES = [Path("deploy") / "k8s" / "secret.yaml"]
 LICENSE_FILES = [Path("LICENSE")]
+OBSERVABILITY = PACKAGE / "observability"
+METRICS_FILES = [
+    OBSERVABILITY / "metrics.py",
+    OBSERVABILITY / "request_metrics.py",
+    OBSERVABILITY / "http_metrics.py",
+    Path("tests") / "scrape.py",
+    Path("tests") / "test_metrics.py",
+    Path("tests") / "test_multiprocess_metrics.py",
+]
+METRICS_DATABASE_FILES = [OBSERVABILITY / "pool_metrics.py", Path("tests") / "test_pool_metrics.py"]
+TRACING_FILES = [OBSERVABILITY / "tracing.py", Path("tests") / "test_tracing.py"]
+TRACING_DATABASE_FILES = [OBSERVABILITY / "database_tracing.py"]
 
 FIRST_COMMIT = "Start the service from the async-fastapi template"
 
@@ -72,6 +84,14 @@ def unneeded_files() -> list[Path]:
         paths += KUBERNETES_DATABASE_FILES
     if ANSWERS["license"] == "proprietary":
         paths += LICENSE_FILES
+    if not ANSWERS["metrics"]:
+        paths += METRICS_FILES + METRICS_DATABASE_FILES
+    elif DATABASE == "none":
+        paths += METRICS_DATABASE_FILES
+    if not ANSWERS["tracing"]:
+        paths += TRACING_FILES + TRACING_DATABASE_FILES
+    elif DATABASE == "none":
+        paths += TRACING_DATABASE_FILES
     return paths
 
 

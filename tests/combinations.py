@@ -3,7 +3,8 @@
 Every combination here runs the baked project's whole suite, so each one differs from the others
 in code, not only in a file a validator checks. Together they cover every value of every option
 and the pairs that interact: ci x database (the PostgreSQL service in CI), ci x docker (the image
-job), docker x kubernetes, kubernetes x database (the Secret and the migration init container).
+job), docker x kubernetes, kubernetes x database (the Secret and the migration init container),
+metrics x database (the pool gauges) and tracing x database (the SQL spans).
 The pairings that change only CI and container files are validated in test_files.py instead.
 
 Combinations that make the first commit use Python 3.11: `uv lock` in the post-generation hook
@@ -23,6 +24,8 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "ci": "github",
         "docker": True,
         "kubernetes": True,
+        "metrics": True,
+        "tracing": True,
         "license": "Apache-2.0",
         "init_git": True,
     },
@@ -33,6 +36,8 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "ci": "none",
         "docker": False,
         "kubernetes": False,
+        "metrics": False,
+        "tracing": False,
         "license": "proprietary",
         "init_git": False,
     },
@@ -43,6 +48,7 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "ci": "gitlab",
         "docker": False,
         "kubernetes": False,
+        "metrics": False,
         "license": "BSD-3-Clause",
         "init_git": False,
     },
@@ -53,6 +59,7 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "ci": "gitlab",
         "docker": True,
         "kubernetes": True,
+        "tracing": True,
         "license": "MIT",
         "init_git": False,
     },

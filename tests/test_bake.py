@@ -172,7 +172,9 @@ def test_every_python_file_compiles(bake: Callable[[str], Path], name: str) -> N
         ["-m", "ruff", "check", "--no-cache", "."],
         ["-m", "ruff", "format", "--no-cache", "--check", "."],
         ["-m", "mypy", "--no-incremental"],
-        ["-m", "pytest", "-p", "no:cacheprovider", "--cov", "-q"],
+        # Tests marked `server` start uvicorn in a process of their own: the end-to-end test
+        # runs them, in the defaults bake's whole suite.
+        ["-m", "pytest", "-p", "no:cacheprovider", "--cov", "-q", "-m", "not server"],
     ],
     ids=["ruff", "ruff-format", "mypy", "pytest"],
 )

@@ -177,7 +177,7 @@ def test_good_answers_are_accepted(tmp_path: Path) -> None:
     assert (out_dir / "payment-gateway-2" / "src" / "payment_gateway_2" / "app.py").exists()
 
 
-@pytest.mark.parametrize("flag", ["docker", "kubernetes", "init_git"])
+@pytest.mark.parametrize("flag", ["docker", "kubernetes", "metrics", "tracing", "init_git"])
 def test_a_flag_that_is_not_yes_or_no_is_refused(tmp_path: Path, flag: str) -> None:
     code, output, out_dir = bake_cli(tmp_path, **{flag: "maybe"})
     assert code != 0
@@ -185,19 +185,24 @@ def test_a_flag_that_is_not_yes_or_no_is_refused(tmp_path: Path, flag: str) -> N
     assert list(out_dir.iterdir()) == []
 
 
+METRICS = "src/orders_service/observability/metrics.py"
+TRACING = "src/orders_service/observability/tracing.py"
+
+
 # On the command line every answer is a string; "no" must switch an option off, not on.
 @pytest.mark.parametrize(
     ("answers", "present", "absent"),
     [
         pytest.param(
-            {"docker": "no", "kubernetes": "no", "init_git": "no", "ci": "none"},
+            {"docker": "no", "kubernetes": "no", "metrics": "no", "init_git": "no", "ci": "none"},
             [],
-            ["Dockerfile", ".dockerignore", "deploy", ".git", ".github", ".gitlab-ci.yml"],
+            ["Dockerfile", ".dockerignore", "deploy", ".git", ".github", ".gitlab-ci.yml", METRICS],
             id="no",
         ),
         pytest.param(
-            {"docker": "yes", "kubernetes": "yes", "init_git": "false", "database": "none"},
-            ["Dockerfile", ".dockerignore", "deploy/k8s/deployment.yaml"],
+            {"docker": "yes", "kubernetes": "yes", "tracing": "yes", "init_git": "false"}
+            | {"database": "none"},
+            ["Dockerfile", ".dockerignore", "deploy/k8s/deployment.yaml", TRACING],
             [".git", "deploy/k8s/secret.yaml"],
             id="yes",
         ),

@@ -14,7 +14,7 @@ from packaging.licenses import canonicalize_license_expression
 
 from tests.combinations import COMBINATIONS
 from tests.conftest import TEMPLATE
-from tests.test_bake import ALL
+from tests.test_bake import ALL, text_files
 
 COMMON = [
     ".env.example",
@@ -35,6 +35,16 @@ COMMON = [
     "tests/test_async_rules.py",
     "tests/test_loop_lag.py",
     "tests/test_request_id.py",
+    "src/{package}/observability/__init__.py",
+    "src/{package}/observability/access_log.py",
+    "src/{package}/observability/request_observer.py",
+    "src/{package}/observability/logging_config.py",
+    "src/{package}/observability/routes.py",
+    "tests/log_capture.py",
+    "tests/test_logging.py",
+    "tests/test_routes.py",
+    "tests/test_server_logs.py",
+    "scripts/bench_middleware.py",
     ".pre-commit-config.yaml",
     "Makefile",
 ]
@@ -117,6 +127,20 @@ OPTION_FILES: dict[str, list[str]] = {
         "deploy/k8s/configmap.yaml",
     ],
     "kubernetes with a database": ["deploy/k8s/secret.yaml"],
+    "metrics": [
+        "src/{package}/observability/metrics.py",
+        "src/{package}/observability/request_metrics.py",
+        "src/{package}/observability/http_metrics.py",
+        "tests/scrape.py",
+        "tests/test_metrics.py",
+        "tests/test_multiprocess_metrics.py",
+    ],
+    "metrics with a database": [
+        "src/{package}/observability/pool_metrics.py",
+        "tests/test_pool_metrics.py",
+    ],
+    "tracing": ["src/{package}/observability/tracing.py", "tests/test_tracing.py"],
+    "tracing with a database": ["src/{package}/observability/database_tracing.py"],
     "license other than proprietary": ["LICENSE"],
     "init_git": [".git", "uv.lock"],
 }
@@ -141,6 +165,10 @@ def chosen_options(answer: dict[str, Any]) -> set[str]:
         "docker": answer["docker"],
         "kubernetes": answer["kubernetes"],
         "kubernetes with a database": answer["kubernetes"] and answer["database"] != "none",
+        "metrics": answer["metrics"],
+        "metrics with a database": answer["metrics"] and answer["database"] != "none",
+        "tracing": answer["tracing"],
+        "tracing with a database": answer["tracing"] and answer["database"] != "none",
         "license other than proprietary": answer["license"] != "proprietary",
         "init_git": answer["init_git"],
     }
@@ -157,7 +185,8 @@ def test_each_option_brings_its_files_only_when_chosen(
         f"{path}: {'missing' if option in chosen else 'left over'}"
         for option, files in OPTION_FILES.items()
         for path in files
-        if (project / path).exists() != (option in chosen)
+        if (project / path.format(package=project.name.replace("-", "_"))).exists()
+        != (option in chosen)
     ]
     assert not wrong
     # A directory an option owns goes with its last file.
@@ -192,3 +221,26 @@ def test_license_file_and_metadata_match_the_answer(bake: Callable[[str], Path],
     assert text.lstrip().startswith(LICENSE_TITLES[answer["license"]])
     if answer["license"] != "Apache-2.0":  # Apache's notice names the owner in each file instead
         assert answer["author_name"] in text
+
+
+# Words that only the code of an option may contain: an option that is off leaves no trace.
+OPTION_WORDS = {
+    "metrics": re.compile(r"prometheus|metrics", re.IGNORECASE),
+    "tracing": re.compile(r"opentelemetry|\botel_|tracing|trace_id|\bspans?\b", re.IGNORECASE),
+}
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_an_option_that_is_off_leaves_no_trace(bake: Callable[[str], Path], name: str) -> None:
+    project = bake(name)
+    answer = answers(name)
+    off = [option for option in OPTION_WORDS if not answer[option]]
+    traces = [
+        f"{path.relative_to(project)}: {match.group()!r} ({option} is off)"
+        for path in text_files(project)
+        if path.name != "uv.lock"
+        for option in off
+        # errors="replace": a test run may leave binary files (.coverage) behind.
+        if (match := OPTION_WORDS[option].search(path.read_text(errors="replace")))
+    ]
+    assert not traces

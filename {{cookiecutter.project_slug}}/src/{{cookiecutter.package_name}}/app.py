@@ -5,6 +5,9 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 import httpx
 from fastapi import APIRouter, FastAPI
+{%- if cookiecutter.tracing %}
+from opentelemetry.sdk.trace.export import SpanExporter
+{%- endif %}
 from starlette.middleware import Middleware
 
 from {{ cookiecutter.package_name }}.errors import EXCEPTION_HANDLERS
@@ -12,36 +15,106 @@ from {{ cookiecutter.package_name }}.health.router import router as health_route
 {%- if cookiecutter.database != "none" %}
 from {{ cookiecutter.package_name }}.infra.database import close_database, open_database
 {%- endif %}
-from {{ cookiecutter.package_name }}.infra.http import close_http_client, open_http_client
+from {{ cookiecutter.package_name }}.infra.http import (
+    close_http_client,
+    open_http_client,
+    open_transport,
+)
 {%- if cookiecutter.database != "none" %}
 from {{ cookiecutter.package_name }}.items.router import router as items_router
 {%- endif %}
 from {{ cookiecutter.package_name }}.loop_lag import LoopLagMonitor
+from {{ cookiecutter.package_name }}.observability.access_log import AccessLog
+{%- if cookiecutter.tracing and cookiecutter.database != "none" %}
+from {{ cookiecutter.package_name }}.observability.database_tracing import tracing_database
+{%- endif %}
+{%- if cookiecutter.metrics %}
+from {{ cookiecutter.package_name }}.observability.http_metrics import MeteredTransport
+{%- endif %}
+from {{ cookiecutter.package_name }}.observability.logging_config import configure_logging
+{%- if cookiecutter.metrics %}
+from {{ cookiecutter.package_name }}.observability.metrics import LoopLagCollector, Metrics
+{%- if cookiecutter.database != "none" %}
+from {{ cookiecutter.package_name }}.observability.pool_metrics import PoolCollector
+{%- endif %}
+from {{ cookiecutter.package_name }}.observability.request_metrics import RequestMetrics
+{%- endif %}
+from {{ cookiecutter.package_name }}.observability.request_observer import ObserveRequestsMiddleware
+{%- if cookiecutter.tracing %}
+from {{ cookiecutter.package_name }}.observability.tracing import (
+    TraceIdFilter,
+    otlp_exporter,
+    shutdown,
+    trace_http_client,
+    tracer_provider,
+)
+{%- endif %}
 from {{ cookiecutter.package_name }}.quotes.router import router as quotes_router
 from {{ cookiecutter.package_name }}.request_id import RequestIdMiddleware
 from {{ cookiecutter.package_name }}.resources import Resources
 from {{ cookiecutter.package_name }}.settings import Settings
+{% if cookiecutter.tracing %}
 
+def create_app(
+    settings: Settings | None = None,
+    *,
+    http_transport: httpx.AsyncBaseTransport | None = None,
+    span_exporter: SpanExporter | None = None,
+) -> FastAPI:
+    """Build the service. `http_transport` replaces the network under the shared HTTP client;
+    `span_exporter` receives the traces instead of the OTLP endpoint."""
+    settings = settings or Settings()
+    configure_logging(settings, TraceIdFilter())
+    tracing = tracer_provider(span_exporter or otlp_exporter())
+{%- else %}
 
 def create_app(
     settings: Settings | None = None, *, http_transport: httpx.AsyncBaseTransport | None = None
 ) -> FastAPI:
     """Build the service. `http_transport` replaces the network under the shared HTTP client."""
     settings = settings or Settings()
+    configure_logging(settings)
+{%- endif %}
+{%- if cookiecutter.metrics %}
+    metrics = Metrics()
+{%- endif %}
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Each resource is opened once here and closed, in reverse order, on shutdown.
         async with AsyncExitStack() as stack:
+{%- if cookiecutter.tracing %}
+            if tracing is not None:
+                stack.push_async_callback(shutdown, tracing)
+{%- endif %}
             loop_lag = stack.enter_context(
                 LoopLagMonitor(settings.loop_lag_interval, settings.loop_lag_threshold)
             )
+{%- if cookiecutter.metrics %}
+            stack.enter_context(metrics.collecting(LoopLagCollector(loop_lag)))
+{%- endif %}
 {%- if cookiecutter.database != "none" %}
             database = await open_database(settings)
             stack.push_async_callback(close_database, database)
+{%- if cookiecutter.metrics %}
+            stack.enter_context(metrics.collecting(PoolCollector(database.engine)))
 {%- endif %}
-            http_client = await open_http_client(settings, http_transport)
+{%- if cookiecutter.tracing %}
+            if tracing is not None:
+                stack.enter_context(tracing_database(database.engine, tracing))
+{%- endif %}
+{%- endif %}
+            transport = http_transport or await open_transport(settings)
+{%- if cookiecutter.metrics %}
+            http_client = await open_http_client(settings, MeteredTransport(transport, metrics))
+{%- else %}
+            http_client = await open_http_client(settings, transport)
+{%- endif %}
             stack.push_async_callback(close_http_client, http_client)
+{%- if cookiecutter.tracing %}
+            if tracing is not None:
+                trace_http_client(http_client, tracing)
+{%- endif %}
             app.state.resources = Resources(
                 settings=settings,
 {%- if cookiecutter.database != "none" %}
@@ -59,7 +132,19 @@ def create_app(
         lifespan=lifespan,
         exception_handlers=EXCEPTION_HANDLERS,
         # Pure ASGI only, outermost first.
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+{%- if cookiecutter.metrics %}
+            Middleware(ObserveRequestsMiddleware, observers=[RequestMetrics(metrics), AccessLog()]),
+{%- else %}
+            Middleware(ObserveRequestsMiddleware, observers=[AccessLog()]),
+{%- endif %}
+        ],
+{%- if cookiecutter.tracing %}
+        # FastAPI's own OpenTelemetry spans (route template, dependencies, endpoint), sent to
+        # this app's provider; with none, FastAPI falls back to the global one, unset: no spans.
+        telemetry={"tracer_provider": tracing},
+{%- endif %}
     )
     api = APIRouter(prefix="/api/v1")
 {%- if cookiecutter.database != "none" %}
@@ -68,4 +153,7 @@ def create_app(
     api.include_router(quotes_router)
     app.include_router(health_router)
     app.include_router(api)
+{%- if cookiecutter.metrics %}
+    app.add_route("/metrics", metrics.endpoint, include_in_schema=False)
+{%- endif %}
     return app

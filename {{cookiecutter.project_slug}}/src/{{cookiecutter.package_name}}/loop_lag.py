@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 class LoopLagMonitor:
     """Measures the lag of one event loop and warns when it reaches `threshold` (seconds).
 
-    Read `latest`, `worst`, `stalls` and `running` for health detail or metrics. As a context
+    Read `latest`, `worst`, `stalls` and `running` for health detail or monitoring. As a context
     manager it measures the running loop until the block exits. `clock` measures the lag: by
     default the loop's own (wall) clock, which is what requests feel; the tests pass a CPU-time
     clock, which a busy machine does not inflate.

@@ -6,17 +6,24 @@ from {{ cookiecutter.package_name }}.request_id import propagate_request_id
 from {{ cookiecutter.package_name }}.settings import Settings
 
 
+async def open_transport(settings: Settings) -> httpx.AsyncHTTPTransport:
+    """The connection pool to the upstreams, the innermost layer under the shared client."""
+    return httpx.AsyncHTTPTransport(
+        limits=httpx.Limits(max_connections=settings.http_max_connections)
+    )
+
+
 async def open_http_client(
-    settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings, transport: httpx.AsyncBaseTransport
 ) -> httpx.AsyncClient:
-    """`transport` lets tests answer outbound calls without a network (`httpx.MockTransport`)."""
+    """`transport` is the network (open_transport), or a fake one in the tests
+    (`httpx.MockTransport`), possibly wrapped by layers that observe it."""
     return httpx.AsyncClient(
         timeout=httpx.Timeout(
             settings.http_read_timeout,
             connect=settings.http_connect_timeout,
             pool=settings.http_pool_timeout,
         ),
-        limits=httpx.Limits(max_connections=settings.http_max_connections),
         transport=transport,
         event_hooks={"request": [propagate_request_id]},
     )

@@ -1,0 +1,1 @@
+"""What the service tells its operators: logs, access log{% if cookiecutter.metrics %}, metrics{% endif %}{% if cookiecutter.tracing %}, traces{% endif %}."""

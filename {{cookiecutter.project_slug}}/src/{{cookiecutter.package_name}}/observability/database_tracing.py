@@ -1,0 +1,26 @@
+"""A span per SQL statement, in the trace of the request that ran it."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+from opentelemetry.sdk.trace import TracerProvider
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+@contextmanager
+def tracing_database(engine: AsyncEngine, provider: TracerProvider) -> Iterator[None]:
+    """Trace `engine`'s statements while the block runs.
+
+    The instrumentor is one per process: it is undone on exit so that the next app (the next
+    test) can instrument its own engine. skip_dep_check: its declared SQLAlchemy range lags
+    behind the releases it works with.
+    """
+    instrumentor = SQLAlchemyInstrumentor()
+    instrumentor.instrument(
+        engine=engine.sync_engine, tracer_provider=provider, skip_dep_check=True
+    )
+    try:
+        yield
+    finally:
+        instrumentor.uninstrument()

@@ -1,0 +1,61 @@
+"""OpenTelemetry traces: FastAPI's own request spans, and spans for outbound calls.
+
+Spans are exported over OTLP (HTTP) when OTEL_EXPORTER_OTLP_ENDPOINT or
+OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set; otherwise there is no tracer provider, and tracing
+costs nothing. The provider belongs to the app, not to the process, so that a test can hand it
+an in-memory exporter. Its batch processor exports from a thread of its own, never the loop.
+"""
+
+import logging
+import os
+
+import httpx
+from anyio import to_thread
+from opentelemetry import trace
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+
+SERVICE = "{{ cookiecutter.project_slug }}"
+ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
+
+
+def otlp_exporter() -> SpanExporter | None:
+    """An OTLP exporter when an endpoint is configured; it reads the other OTEL_* variables
+    (headers, timeout, compression) itself."""
+    if any(os.environ.get(name) for name in ENDPOINT_VARIABLES):
+        return OTLPSpanExporter()
+    return None
+
+
+def tracer_provider(exporter: SpanExporter | None) -> TracerProvider | None:
+    """A provider that sends its spans to `exporter`; None without one. OTEL_SERVICE_NAME and
+    OTEL_RESOURCE_ATTRIBUTES override the service name set here."""
+    if exporter is None:
+        return None
+    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: SERVICE}))
+    provider.add_span_processor(BatchSpanProcessor(exporter))
+    return provider
+
+
+def trace_http_client(client: httpx.AsyncClient, provider: TracerProvider) -> None:
+    """A span per outbound call; the trace context travels in the `traceparent` header."""
+    HTTPXClientInstrumentor.instrument_client(client, tracer_provider=provider)
+
+
+async def shutdown(provider: TracerProvider) -> None:
+    """Export what is left; in a thread, since the exporter may wait for the collector."""
+    await to_thread.run_sync(provider.shutdown)
+
+
+class TraceIdFilter(logging.Filter):
+    """Adds `trace_id` and `span_id` to the records written inside a span."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        context = trace.get_current_span().get_span_context()
+        if context.is_valid:
+            record.trace_id = format(context.trace_id, "032x")
+            record.span_id = format(context.span_id, "016x")
+        return True
