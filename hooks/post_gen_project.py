@@ -16,6 +16,7 @@ DATABASES_WITH_VARIANTS = ("sqlite", "postgresql")
 
 # Paths that belong to one option value: they stay only when that value was chosen.
 DATABASE_FILES = [
+    PACKAGE / "database_errors.py",
     PACKAGE / "infra" / "database.py",
     PACKAGE / "infra" / "orm.py",
     PACKAGE / "items",

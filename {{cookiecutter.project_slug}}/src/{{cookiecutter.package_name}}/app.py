@@ -7,7 +7,10 @@ import httpx
 from fastapi import APIRouter, FastAPI
 from starlette.middleware import Middleware
 
-from {{ cookiecutter.package_name }}.errors import EXCEPTION_HANDLERS
+{% if cookiecutter.database != "none" -%}
+from {{ cookiecutter.package_name }}.database_errors import DATABASE_EXCEPTION_HANDLERS
+{% endif -%}
+from {{ cookiecutter.package_name }}.errors import COMMON_RESPONSES, EXCEPTION_HANDLERS
 from {{ cookiecutter.package_name }}.health.router import router as health_router
 {%- if cookiecutter.database != "none" %}
 from {{ cookiecutter.package_name }}.infra.database import close_database, open_database
@@ -17,6 +20,7 @@ from {{ cookiecutter.package_name }}.infra.http import close_http_client, open_h
 from {{ cookiecutter.package_name }}.items.router import router as items_router
 {%- endif %}
 from {{ cookiecutter.package_name }}.loop_lag import LoopLagMonitor
+from {{ cookiecutter.package_name }}.middleware.stack import edge_middleware
 from {{ cookiecutter.package_name }}.quotes.router import router as quotes_router
 from {{ cookiecutter.package_name }}.request_id import RequestIdMiddleware
 from {{ cookiecutter.package_name }}.resources import Resources
@@ -57,9 +61,16 @@ def create_app(
         description="{{ cookiecutter.description }}",
         version="0.1.0",
         lifespan=lifespan,
+        # Without the schema FastAPI serves no docs pages either: all three answer 404.
+        openapi_url="/openapi.json" if settings.api_docs else None,
+        responses=COMMON_RESPONSES,
+{%- if cookiecutter.database != "none" %}
+        exception_handlers={**EXCEPTION_HANDLERS, **DATABASE_EXCEPTION_HANDLERS},
+{%- else %}
         exception_handlers=EXCEPTION_HANDLERS,
+{%- endif %}
         # Pure ASGI only, outermost first.
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=[Middleware(RequestIdMiddleware), *edge_middleware(settings)],
     )
     api = APIRouter(prefix="/api/v1")
 {%- if cookiecutter.database != "none" %}
