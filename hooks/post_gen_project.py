@@ -21,12 +21,15 @@ DATABASE_FILES = [
     PACKAGE / "infra" / "orm.py",
     PACKAGE / "items",
     PACKAGE / "migrations",
+    Path("tests") / "test_database_errors.py",
     Path("tests") / "test_items.py",
     Path("tests") / "test_migrations.py",
     Path("tests") / "test_readiness_database.py",
+    Path("tests") / "test_secrets.py",
 ]
 POSTGRESQL_FILES = [
     Path("compose.yaml"),
+    Path("tests") / "test_database_outage.py",
     Path("tests") / "test_postgresql.py",
 ]
 # Files written once per database, as `<stem>_<database>.py`: the chosen one takes the plain name.
