@@ -16,16 +16,20 @@ DATABASES_WITH_VARIANTS = ("sqlite", "postgresql")
 
 # Paths that belong to one option value: they stay only when that value was chosen.
 DATABASE_FILES = [
+    PACKAGE / "database_errors.py",
     PACKAGE / "infra" / "database.py",
     PACKAGE / "infra" / "orm.py",
     PACKAGE / "items",
     PACKAGE / "migrations",
+    Path("tests") / "test_database_errors.py",
     Path("tests") / "test_items.py",
     Path("tests") / "test_migrations.py",
     Path("tests") / "test_readiness_database.py",
+    Path("tests") / "test_secrets.py",
 ]
 POSTGRESQL_FILES = [
     Path("compose.yaml"),
+    Path("tests") / "test_database_outage.py",
     Path("tests") / "test_postgresql.py",
 ]
 # Files written once per database, as `<stem>_<database>.py`: the chosen one takes the plain name.

@@ -26,6 +26,12 @@ COMMON = [
     "src/{package}/settings.py",
     "src/{package}/errors.py",
     "src/{package}/infra/http.py",
+    "src/{package}/infra/retry.py",
+    "src/{package}/middleware/body_limit.py",
+    "src/{package}/middleware/security_headers.py",
+    "src/{package}/middleware/stack.py",
+    "src/{package}/middleware/trusted_hosts.py",
+    "src/{package}/middleware/unhandled_errors.py",
     "src/{package}/loop_lag.py",
     "src/{package}/request_id.py",
     "src/{package}/health/router.py",
@@ -45,10 +51,19 @@ COMMON = [
     "tests/test_routes.py",
     "tests/test_server_logs.py",
     "scripts/bench_middleware.py",
+    "tests/server.py",
+    "tests/test_api_schema.py",
+    "tests/test_body_limit.py",
+    "tests/test_retry.py",
+    "tests/test_security.py",
+    "tests/test_server.py",
+    "tests/test_unhandled_errors.py",
+    "scripts/load_check.py",
     ".pre-commit-config.yaml",
     "Makefile",
 ]
 DATABASE = [
+    "src/{package}/database_errors.py",
     "src/{package}/infra/database.py",
     "src/{package}/items/repository.py",
     "src/{package}/migrations/env.py",
@@ -57,9 +72,12 @@ DATABASE = [
     "tests/test_items.py",
     "tests/test_migrations.py",
     "tests/test_readiness_database.py",
+    "tests/test_database_errors.py",
+    "tests/test_secrets.py",
 ]
 POSTGRESQL = [
     "compose.yaml",
+    "tests/test_database_outage.py",
     "tests/test_postgresql.py",
 ]
 # Per-database versions of a file; the hook keeps the chosen one under the plain name.
@@ -244,3 +262,41 @@ def test_an_option_that_is_off_leaves_no_trace(bake: Callable[[str], Path], name
         if (match := OPTION_WORDS[option].search(path.read_text(errors="replace")))
     ]
     assert not traces
+
+
+def settings_fields(project: Path, package: str) -> list[str]:
+    """The fields of the generated Settings class, as written in settings.py."""
+    source = (project / "src" / package / "settings.py").read_text()
+    return re.findall(r"^    ([a-z_]+): .*=", source, re.MULTILINE)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_every_setting_is_documented_and_no_secret_is_committed(
+    bake: Callable[[str], Path], name: str
+) -> None:
+    project = bake(name)
+    package = project.name.replace("-", "_")
+    prefix = f"{package.upper()}_"
+    fields = settings_fields(project, package)
+    assert "max_body_bytes" in fields, "the settings were not found"
+    example = (project / ".env.example").read_text()
+    readme = (project / "README.md").read_text()
+    undocumented = [
+        field
+        for field in fields
+        if f"{prefix}{field.upper()}=" not in example or f"`{field.upper()}" not in readme
+    ]
+    assert not undocumented
+    assert ".env" in (project / ".gitignore").read_text().splitlines()
+    assert not re.search(r"://[^/@\s]+:[^/@\s]+@", example), "a password in .env.example"
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_ci_audits_the_dependencies(bake: Callable[[str], Path], name: str) -> None:
+    project = bake(name)
+    ci = answers(name)["ci"]
+    if ci == "github":
+        assert "make audit" in (project / ".github/workflows/ci.yml").read_text()
+    elif ci == "gitlab":
+        assert "pip-audit" in (project / ".gitlab-ci.yml").read_text()
+    assert "--strict" in (project / "Makefile").read_text()

@@ -1,6 +1,7 @@
 """Fixtures: the real app with its lifespan, {% if cookiecutter.database != "none" %}a real migrated database, {% endif %}a fake upstream."""
 
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -16,6 +17,14 @@ pytest_plugins = ["tests.loop_stalls", "tests.database"]
 pytest_plugins = ["tests.loop_stalls"]
 {%- endif %}
 
+TEST_SETTINGS: dict[str, Any] = {
+    "quotes_url": UPSTREAM,
+    # The host the test clients send (base_url "http://test").
+    "trusted_hosts": ["test"],
+    # Retries really wait, but briefly.
+    "http_retry_max_delay": 0.01,
+}
+
 
 @pytest.fixture(autouse=True)
 def blockbuster() -> Iterator[BlockBuster]:
@@ -28,13 +37,11 @@ def blockbuster() -> Iterator[BlockBuster]:
 {%- if cookiecutter.database != "none" %}
 def settings(database_url: str) -> Settings:
     # _env_file=None: a developer's .env must not leak into the tests.
-    return Settings(
-        _env_file=None, environment="test", database_url=database_url, quotes_url=UPSTREAM
-    )
+    return Settings(_env_file=None, environment="test", database_url=database_url, **TEST_SETTINGS)
 {%- else %}
 def settings() -> Settings:
     # _env_file=None: a developer's .env must not leak into the tests.
-    return Settings(_env_file=None, environment="test", quotes_url=UPSTREAM)
+    return Settings(_env_file=None, environment="test", **TEST_SETTINGS)
 {%- endif %}
 
 

@@ -61,6 +61,11 @@ async def test_racing_duplicates_give_one_201_and_409s(client: httpx.AsyncClient
         {"name": "ok", "description": "x" * 1001},
         {"name": "ok", "unknown": 1},
         {"name": 12},
+        {"name": " padded"},
+        {"name": "padded "},
+        {"name": "nul\u0000byte"},
+        {"name": "line\nbreak"},
+        {"name": "ok", "description": "nul\u0000byte"},
     ],
 )
 async def test_invalid_body_is_422(client: httpx.AsyncClient, body: dict[str, Any]) -> None:
@@ -87,10 +92,27 @@ async def test_list_is_paginated(client: httpx.AsyncClient) -> None:
     assert (page["total"], page["limit"], page["offset"]) == (5, 2, 1)
 
 
-@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 101}, {"offset": -1}])
+@pytest.mark.parametrize(
+    "params", [{"limit": 0}, {"limit": 101}, {"offset": -1}, {"offset": 2**31}]
+)
 async def test_page_bounds_are_enforced(client: httpx.AsyncClient, params: dict[str, int]) -> None:
     response = await client.get(ITEMS, params=params)
     assert response.status_code == 422
+
+
+async def test_names_may_hold_inner_spaces_and_any_script(client: httpx.AsyncClient) -> None:
+    created = await create(client, name="Zahnrad für Öl 歯車", description="two\n\tlines")
+    assert created["name"] == "Zahnrad für Öl 歯車"
+
+
+@pytest.mark.parametrize("item_id", [0, 2**31, 2**63])
+async def test_ids_outside_the_database_range_are_422(
+    client: httpx.AsyncClient, item_id: int
+) -> None:
+    """Past 2**31 - 1 PostgreSQL's integer column would fail the query: a 500, not a 404."""
+    for method in ("GET", "PATCH", "DELETE"):
+        response = await client.request(method, f"{ITEMS}/{item_id}", json={"description": "x"})
+        assert response.status_code == 422
 
 
 async def test_update_changes_only_the_fields_sent(client: httpx.AsyncClient) -> None:

@@ -10,7 +10,10 @@ from opentelemetry.sdk.trace.export import SpanExporter
 {%- endif %}
 from starlette.middleware import Middleware
 
-from {{ cookiecutter.package_name }}.errors import EXCEPTION_HANDLERS
+{% if cookiecutter.database != "none" -%}
+from {{ cookiecutter.package_name }}.database_errors import DATABASE_EXCEPTION_HANDLERS
+{% endif -%}
+from {{ cookiecutter.package_name }}.errors import COMMON_RESPONSES, EXCEPTION_HANDLERS
 from {{ cookiecutter.package_name }}.health.router import router as health_router
 {%- if cookiecutter.database != "none" %}
 from {{ cookiecutter.package_name }}.infra.database import close_database, open_database
@@ -24,6 +27,7 @@ from {{ cookiecutter.package_name }}.infra.http import (
 from {{ cookiecutter.package_name }}.items.router import router as items_router
 {%- endif %}
 from {{ cookiecutter.package_name }}.loop_lag import LoopLagMonitor
+from {{ cookiecutter.package_name }}.middleware.stack import edge_middleware
 from {{ cookiecutter.package_name }}.observability.access_log import AccessLog
 {%- if cookiecutter.tracing and cookiecutter.database != "none" %}
 from {{ cookiecutter.package_name }}.observability.database_tracing import tracing_database
@@ -130,7 +134,14 @@ def create_app(
         description="{{ cookiecutter.description }}",
         version="0.1.0",
         lifespan=lifespan,
+        # Without the schema FastAPI serves no docs pages either: all three answer 404.
+        openapi_url="/openapi.json" if settings.api_docs else None,
+        responses=COMMON_RESPONSES,
+{%- if cookiecutter.database != "none" %}
+        exception_handlers={**EXCEPTION_HANDLERS, **DATABASE_EXCEPTION_HANDLERS},
+{%- else %}
         exception_handlers=EXCEPTION_HANDLERS,
+{%- endif %}
         # Pure ASGI only, outermost first.
         middleware=[
             Middleware(RequestIdMiddleware),
@@ -139,6 +150,7 @@ def create_app(
 {%- else %}
             Middleware(ObserveRequestsMiddleware, observers=[AccessLog()]),
 {%- endif %}
+            *edge_middleware(settings),
         ],
 {%- if cookiecutter.tracing %}
         # FastAPI's own OpenTelemetry spans (route template, dependencies, endpoint), sent to

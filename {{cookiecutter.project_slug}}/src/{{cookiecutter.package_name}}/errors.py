@@ -1,6 +1,5 @@
 """One error format for every failure: RFC 9457 problem details."""
 
-import logging
 from collections.abc import Callable, Coroutine
 from http import HTTPStatus
 from typing import Any
@@ -8,13 +7,47 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from {{ cookiecutter.package_name }}.request_id import current_request_id
 
 PROBLEM_JSON = "application/problem+json"
 
-logger = logging.getLogger(__name__)
+# A route's `responses`: the answers it documents beyond its success.
+Responses = dict[int | str, dict[str, Any]]
+
+
+class Problem(BaseModel):
+    """The body of every error answer, as documented in the OpenAPI schema."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    request_id: str | None
+    # What was wrong with each part of an invalid request (422 only).
+    errors: list[dict[str, Any]] | None = None
+
+
+def problem_response(description: str) -> dict[str, Any]:
+    """An OpenAPI response entry for a problem answer, for a route's `responses`."""
+    schema = Problem.model_json_schema()
+    return {"description": description, "content": {PROBLEM_JSON: {"schema": schema}}}
+
+
+# Answers any operation may give, whatever it does.
+COMMON_RESPONSES: Responses = {
+    400: problem_response("The Host header names no host this service answers for"),
+    413: problem_response("The request body is larger than the service accepts"),
+    422: problem_response("The request is not valid"),
+    500: problem_response("An unexpected error occurred"),
+}
+
+ExceptionHandlers = dict[
+    int | type[Exception], Callable[[Request, Any], Coroutine[Any, Any, Response]]
+]
 
 
 class ServiceError(Exception):
@@ -79,17 +112,9 @@ async def validation_error_handler(request: Request, exc: RequestValidationError
     return problem(request, 422, "The request is not valid.", errors=errors)
 
 
-async def unhandled_error_handler(request: Request, exc: Exception) -> JSONResponse:
-    # The traceback goes to the log, never to the client.
-    logger.error("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem(request, 500, "An unexpected error occurred.")
-
-
-EXCEPTION_HANDLERS: dict[
-    int | type[Exception], Callable[[Request, Any], Coroutine[Any, Any, Response]]
-] = {
+# Anything else is answered by middleware.unhandled_errors, which logs it with the request id.
+EXCEPTION_HANDLERS: ExceptionHandlers = {
     ServiceError: service_error_handler,
     HTTPException: http_error_handler,
     RequestValidationError: validation_error_handler,
-    Exception: unhandled_error_handler,
 }

@@ -51,6 +51,20 @@ class Settings(BaseSettings):
     http_read_timeout: float = Field(default=5.0, gt=0)
     http_pool_timeout: float = Field(default=2.0, gt=0)
     http_max_connections: int = Field(default=100, gt=0)
+    # Idempotent outbound calls are tried at most this many times in all, waiting a random time
+    # up to base * 2**retry (capped at max_delay) between tries.
+    http_retry_attempts: int = Field(default=3, ge=1, le=10)
+    http_retry_base_delay: float = Field(default=0.1, ge=0)
+    http_retry_max_delay: float = Field(default=2.0, ge=0)
+
+    # Guards at the edge: request bodies beyond this size are refused with 413.
+    max_body_bytes: int = Field(default=1_048_576, gt=0)
+    # Browser origins allowed to call the API (CORS); none unless listed.
+    cors_origins: list[str] = []
+    # Host headers the service answers; others get 400. Add the names clients use in production.
+    trusted_hosts: list[str] = ["localhost", "127.0.0.1"]
+    # /docs, /redoc and /openapi.json; turn off where the API must not describe itself.
+    api_docs: bool = True
 
     # The loop-lag monitor wakes every interval and warns when a wake-up comes this late.
     loop_lag_interval: float = Field(default=0.1, gt=0)

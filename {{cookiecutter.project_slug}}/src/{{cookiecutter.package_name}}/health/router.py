@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 {%- if cookiecutter.database != "none" %}
 
-from {{ cookiecutter.package_name }}.errors import ServiceUnavailableError
+from {{ cookiecutter.package_name }}.errors import ServiceUnavailableError, problem_response
 from {{ cookiecutter.package_name }}.infra.database import ping
 from {{ cookiecutter.package_name }}.resources import DatabaseDep
 {%- endif %}
@@ -23,7 +23,7 @@ async def live() -> HealthStatus:
     return HealthStatus()
 {% if cookiecutter.database != "none" %}
 
-@router.get("/ready", responses={503: {"description": "A dependency does not answer"}})
+@router.get("/ready", responses={503: problem_response("A dependency does not answer")})
 async def ready(database: DatabaseDep) -> HealthStatus:
     try:
         await ping(database)

@@ -2,6 +2,7 @@
 
 import httpx
 
+from {{ cookiecutter.package_name }}.infra.retry import RetryTransport
 from {{ cookiecutter.package_name }}.request_id import propagate_request_id
 from {{ cookiecutter.package_name }}.settings import Settings
 
@@ -18,13 +19,20 @@ async def open_http_client(
 ) -> httpx.AsyncClient:
     """`transport` is the network (open_transport), or a fake one in the tests
     (`httpx.MockTransport`), possibly wrapped by layers that observe it."""
+    # Transports wrap one another, the network innermost: each try of a retry is a real call.
+    retrying = RetryTransport(
+        transport,
+        attempts=settings.http_retry_attempts,
+        base_delay=settings.http_retry_base_delay,
+        max_delay=settings.http_retry_max_delay,
+    )
     return httpx.AsyncClient(
         timeout=httpx.Timeout(
             settings.http_read_timeout,
             connect=settings.http_connect_timeout,
             pool=settings.http_pool_timeout,
         ),
-        transport=transport,
+        transport=retrying,
         event_hooks={"request": [propagate_request_id]},
     )
 

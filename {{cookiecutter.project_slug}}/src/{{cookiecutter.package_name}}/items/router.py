@@ -1,11 +1,13 @@
 """HTTP routes for items."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 
+from {{ cookiecutter.package_name }}.errors import Responses, problem_response
 from {{ cookiecutter.package_name }}.items import service
 from {{ cookiecutter.package_name }}.items.schemas import (
+    MAX_ID,
     MAX_PAGE_SIZE,
     ItemCreate,
     ItemPage,
@@ -14,12 +16,13 @@ from {{ cookiecutter.package_name }}.items.schemas import (
 )
 from {{ cookiecutter.package_name }}.resources import SessionDep
 
-router = APIRouter(prefix="/items", tags=["items"])
+UNAVAILABLE: Responses = {503: problem_response("The database is unavailable")}
+NOT_FOUND: Responses = {404: problem_response("No item has this id")}
+CONFLICT: Responses = {409: problem_response("Another item already has this name")}
 
-Responses = dict[int | str, dict[str, Any]]
+router = APIRouter(prefix="/items", tags=["items"], responses=UNAVAILABLE)
 
-NOT_FOUND: Responses = {404: {"description": "No item has this id"}}
-CONFLICT: Responses = {409: {"description": "Another item already has this name"}}
+ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=CONFLICT)
@@ -31,7 +34,7 @@ async def create_item(session: SessionDep, data: ItemCreate) -> ItemRead:
 async def list_items(
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> ItemPage:
     items, total = await service.list_items(session, limit=limit, offset=offset)
     return ItemPage(
@@ -43,15 +46,15 @@ async def list_items(
 
 
 @router.get("/{item_id}", responses=NOT_FOUND)
-async def get_item(session: SessionDep, item_id: int) -> ItemRead:
+async def get_item(session: SessionDep, item_id: ItemId) -> ItemRead:
     return ItemRead.model_validate(await service.get_item(session, item_id))
 
 
 @router.patch("/{item_id}", responses={**NOT_FOUND, **CONFLICT})
-async def update_item(session: SessionDep, item_id: int, data: ItemUpdate) -> ItemRead:
+async def update_item(session: SessionDep, item_id: ItemId, data: ItemUpdate) -> ItemRead:
     return ItemRead.model_validate(await service.update_item(session, item_id, data))
 
 
 @router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-async def delete_item(session: SessionDep, item_id: int) -> None:
+async def delete_item(session: SessionDep, item_id: ItemId) -> None:
     await service.delete_item(session, item_id)

@@ -3,12 +3,22 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 MAX_PAGE_SIZE = 100
+# Ids and offsets fit the database's 32-bit integer: a larger one is a 422, not a driver error.
+MAX_ID = 2**31 - 1
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Description = Annotated[str, Field(max_length=1000)]
+# Printable text only: no control characters (PostgreSQL cannot even store NUL in text), and
+# a name neither starts nor ends with a space, so "gear" and "gear " are never two items.
+# Explicit ranges rather than \s, whose meaning differs between regex engines.
+NAME_PATTERN = r"^[^\x00-\x20\x7f-\xa0](?:[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0])?$"
+# A description may span lines and hold tabs; no other control character.
+DESCRIPTION_PATTERN = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NAME_PATTERN)]
+Description = Annotated[str, StringConstraints(max_length=1000, pattern=DESCRIPTION_PATTERN)]
 
 
 class ItemCreate(BaseModel):
@@ -23,7 +33,8 @@ class ItemUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Name | None = None
+    # Optional, but not nullable: the schema must not offer a null the validator refuses.
+    name: Name | SkipJsonSchema[None] = None
     description: Description | None = None
 
     @field_validator("name")

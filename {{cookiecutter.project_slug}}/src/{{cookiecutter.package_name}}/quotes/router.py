@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from {{ cookiecutter.package_name }}.errors import problem_response
 from {{ cookiecutter.package_name }}.quotes.client import fetch_quote_of_the_day
 from {{ cookiecutter.package_name }}.quotes.schemas import Quote
 from {{ cookiecutter.package_name }}.resources import HttpClientDep, SettingsDep
@@ -12,8 +13,8 @@ router = APIRouter(prefix="/quotes", tags=["quotes"])
 @router.get(
     "/today",
     responses={
-        502: {"description": "The upstream failed or answered nonsense"},
-        504: {"description": "The upstream did not answer in time"},
+        502: problem_response("The upstream failed or answered nonsense"),
+        504: problem_response("The upstream did not answer in time"),
     },
 )
 async def quote_of_the_day(client: HttpClientDep, settings: SettingsDep) -> Quote:

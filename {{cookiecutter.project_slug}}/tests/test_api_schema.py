@@ -1,0 +1,64 @@
+"""Property-based tests from the service's own OpenAPI schema: schemathesis sends every
+operation generated requests, valid and not, and checks that none gets a 5xx and that every
+answer matches what the schema promises."""
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis.python import asgi
+
+from {{ cookiecutter.package_name }}.app import create_app
+from {{ cookiecutter.package_name }}.settings import Settings
+from tests.fakes import FakeUpstream
+
+# Enough to reach the limits of every parameter and field, few enough to stay fast.
+EXAMPLES = 20
+
+
+def operations() -> list[Any]:
+    """Every operation the schema describes, known before any test runs."""
+    paths = create_app(Settings(_env_file=None)).openapi()["paths"]
+    return [
+        pytest.param(method.upper(), path, id=f"{method.upper()} {path}")
+        for path, methods in paths.items()
+        for method in methods
+    ]
+
+
+@pytest.fixture
+def api_schema(settings: Settings, upstream: FakeUpstream) -> Iterator[schemathesis.BaseSchema]:
+    upstream.handler = lambda request: httpx.Response(200, json={"text": "t", "author": "a"})
+    settings = settings.model_copy(
+        update={
+            # schemathesis' ASGI client sends `Host: testserver`.
+            "trusted_hosts": [asgi.HOST],
+            # The app runs on schemathesis' own thread while this one generates requests and
+            # holds the interpreter lock: its loop is late, through no fault of its own.
+            "loop_lag_threshold": 10.0,
+        }
+    )
+    app = create_app(settings, http_transport=httpx.MockTransport(upstream))
+    yield schemathesis.openapi.from_asgi("/openapi.json", app)
+    # schemathesis starts the app's lifespan on the first request; it ends with the test.
+    asgi.shutdown_lifespans()
+
+
+@pytest.mark.parametrize(("method", "path"), operations())
+def test_every_operation_honours_its_schema(
+    api_schema: schemathesis.BaseSchema, method: str, path: str
+) -> None:
+    @given(case=api_schema[path][method].as_strategy())
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    def honours_schema(case: schemathesis.Case[Any]) -> None:
+        case.call_and_validate()
+
+    honours_schema()
