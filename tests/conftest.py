@@ -70,6 +70,9 @@ class SharedEnv:
                     "pip",
                     "install",
                     "--quiet",
+                    # The suites start service processes, and PYTHONDONTWRITEBYTECODE below
+                    # would make each one compile every dependency again.
+                    "--compile-bytecode",
                     "--python",
                     str(self.python),
                     "-r",

@@ -15,6 +15,7 @@ creates, it deletes again.
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -86,11 +87,10 @@ async def answer_quotes(reader: asyncio.StreamReader, writer: asyncio.StreamWrit
     """The quotes upstream's stand-in: the same quote at once, on a kept-alive connection."""
     head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n"
     try:
-        while await reader.readuntil(b"\r\n\r\n"):
-            writer.write(head % len(QUOTE) + QUOTE)
-            await writer.drain()
-    except (asyncio.IncompleteReadError, ConnectionError):
-        pass
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            while await reader.readuntil(b"\r\n\r\n"):
+                writer.write(head % len(QUOTE) + QUOTE)
+                await writer.drain()
     finally:
         writer.close()
 

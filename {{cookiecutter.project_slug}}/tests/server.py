@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Self
 
 import httpx
 
@@ -62,7 +63,7 @@ class SlowUpstream:
         for _ in range(count):
             assert self.started.acquire(timeout=timeout), "the requests did not arrive"
 
-    def __enter__(self) -> "SlowUpstream":
+    def __enter__(self) -> Self:
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
 
@@ -74,7 +75,7 @@ class SlowUpstream:
 @dataclass
 class Server:
     url: str
-    process: "subprocess.Popen[str]"
+    process: subprocess.Popen[str]
 
     def stop(self, timeout: float = 30) -> str:
         """SIGTERM, as an orchestrator sends it; wait for the exit and return the output."""
@@ -108,14 +109,14 @@ def serve(env: dict[str, str], workdir: Path) -> Iterator[Server]:
     )
     server = Server(f"http://127.0.0.1:{port}", process)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             assert process.poll() is None, f"the server exited early:\n{server.stop()}"
             try:
                 if httpx.get(f"{server.url}/health/live", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
-                assert time.monotonic() < deadline, "the server did not start in 30 s"
+                assert time.monotonic() < deadline, "the server did not start in 60 s"
                 time.sleep(0.05)
         yield server
     finally:

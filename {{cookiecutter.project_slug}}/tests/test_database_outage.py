@@ -5,6 +5,7 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
+from typing import Self
 
 import httpx
 import pytest
@@ -39,7 +40,7 @@ class SwitchableProxy:
         port: int = self._server.sockets[0].getsockname()[1]
         return port
 
-    async def __aenter__(self) -> "SwitchableProxy":
+    async def __aenter__(self) -> Self:
         self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
         return self
 
