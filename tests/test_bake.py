@@ -140,9 +140,12 @@ def test_a_readme_describing_what_is_not_there_is_caught(tmp_path: Path) -> None
     ]
 
 
+# The documented operations, and the routes outside the schema (such as /metrics).
 ROUTES = """import json
 from {package}.app import create_app
-print(json.dumps(list(create_app().openapi()["paths"])))
+app = create_app()
+paths = [*app.openapi()["paths"], *(getattr(route, "path", "") for route in app.routes)]
+print(json.dumps(paths))
 """
 
 

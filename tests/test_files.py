@@ -7,6 +7,7 @@ that check-jsonschema ships, and kubernetes-validate against the newest Kubernet
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -95,7 +96,13 @@ def test_every_ci_pairing_is_valid_and_runs_what_the_project_needs(
     assert ("image: postgres:" in pipeline or "name: postgres:" in pipeline) == (
         database == "postgresql"
     )
-    assert ("TEST_DATABASE_URL" in pipeline) == (database == "postgresql")
+    if database == "postgresql":
+        # The pipeline must hand its server to the tests under the name they read.
+        tests_read = re.search(
+            r'^SERVER_VARIABLE = "(\w+)"', (project / "tests" / "database.py").read_text(), re.M
+        )
+        assert tests_read
+        assert f"{tests_read.group(1)}: postgresql+asyncpg://" in pipeline
     assert ("docker build" in pipeline) == docker
 
 

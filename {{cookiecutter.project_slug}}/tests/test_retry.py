@@ -1,5 +1,6 @@
 """Outbound retries: which calls are repeated, how often, and how long between tries."""
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -26,6 +27,8 @@ class Sleeps:
 
     async def __call__(self, delay: float) -> None:
         self.delays.append(delay)
+        # Still yield, as a real sleep does: a retry loop must not hold the event loop.
+        await asyncio.sleep(0)
 
 
 @pytest.fixture

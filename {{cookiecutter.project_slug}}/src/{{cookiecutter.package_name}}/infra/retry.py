@@ -30,7 +30,7 @@ RETRY_ERRORS = (
 
 
 class RetryTransport(httpx.AsyncBaseTransport):
-    """Wraps another transport, so it composes with any other wrapper (metrics, faking).
+    """Wraps another transport, so it composes with any other wrapper (metering, faking).
 
     `attempts` counts every try, the first included. Between tries it waits a random time up
     to `base_delay * 2**retry`, capped at `max_delay` ("full jitter": clients that failed

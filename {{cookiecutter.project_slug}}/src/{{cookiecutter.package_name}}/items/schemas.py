@@ -14,7 +14,7 @@ MAX_ID = 2**31 - 1
 # a name neither starts nor ends with a space, so "gear" and "gear " are never two items.
 # Explicit ranges rather than \s, whose meaning differs between regex engines.
 NAME_PATTERN = r"^[^\x00-\x20\x7f-\xa0](?:[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0])?$"
-# A description may span lines and hold tabs; no other control character.
+# A description may run over several lines and hold tabs; no other control character.
 DESCRIPTION_PATTERN = r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$"
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NAME_PATTERN)]
