@@ -140,10 +140,7 @@ async def main(requests: int, concurrency: int) -> int:
     results = Results()
     limits = httpx.Limits(max_connections=concurrency)
     try:
-        async with (
-            upstream,
-            httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits) as client,
-        ):
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits) as client:
             await wait_until_live(client, service)
             gate = asyncio.Semaphore(concurrency)
 
@@ -157,6 +154,10 @@ async def main(requests: int, concurrency: int) -> int:
     finally:
         service.terminate()
         await service.wait()
+        # Only now: from Python 3.12 on, wait_closed waits for every connection, and the
+        # service keeps its connections to the upstream alive until it exits.
+        upstream.close()
+        await upstream.wait_closed()
     report(results, concurrency, elapsed)
     return 1 if results.errors else 0
 
