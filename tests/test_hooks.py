@@ -99,7 +99,7 @@ BAD_ANSWERS: list[Any] = [
         id="dep-sqlalchemy",
     ),
     pytest.param(
-        {"package_name": "httpx"}, "shadow the service's dependency 'httpx'", id="dep-httpx"
+        {"package_name": "httpx2"}, "shadow the service's dependency 'httpx2'", id="dep-httpx2"
     ),
     pytest.param(
         {"package_name": "pydantic"},

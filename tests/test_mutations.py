@@ -89,21 +89,23 @@ MUTATIONS: dict[str, Mutation] = {
         (
             (
                 UPSTREAM_CALL,
-                "        response = httpx.get(f\"{base_url.rstrip('/')}/today\")\n",
+                "        response = httpx2.get(f\"{base_url.rstrip('/')}/today\")\n",
             ),
         ),
-        caught_by={"ruff": r"quotes/client\.py:\d+:\d+: ASYNC210 "},
+        # ruff's ASYNC210 knows httpx, not httpx2: the baked pyproject.toml bans the call.
+        caught_by={"ruff": r"quotes/client\.py:\d+:\d+: TID251 `httpx2\.get` is banned"},
     ),
-    "sync httpx.Client call in the I/O layer": Mutation(
+    "sync httpx2.Client call in the I/O layer": Mutation(
         QUOTES_CLIENT,
         (
             (
                 UPSTREAM_CALL,
-                "        with httpx.Client() as sync_client:\n"
+                "        with httpx2.Client() as sync_client:\n"
                 "            response = sync_client.get(f\"{base_url.rstrip('/')}/today\")\n",
             ),
         ),
-        caught_by={"ruff": r"quotes/client\.py:\d+:\d+: ASYNC212 "},
+        # Likewise for ASYNC212: the ban on httpx2.Client catches it.
+        caught_by={"ruff": r"quotes/client\.py:\d+:\d+: TID251 `httpx2\.Client` is banned"},
     ),
     "sync file read in an endpoint": Mutation(
         QUOTES_ROUTER,
@@ -200,14 +202,15 @@ MUTATIONS: dict[str, Mutation] = {
         (
             (
                 "\n\nasync def fetch_quote_of_the_day(",
-                "\n\ndef fetch_quote_blocking(base_url: str) -> Quote:\n"
-                '    return Quote.model_validate_json(httpx.get(f"{base_url}/today").content)\n'
+                "\n\ndef read_cached_quote(path: str) -> Quote:\n"
+                '    with open(path, "rb") as cached:\n'
+                "        return Quote.model_validate_json(cached.read())\n"
                 "\n\nasync def fetch_quote_of_the_day(",
             ),
         ),
         test="test_async_rules.py",
         error=r"public I/O functions must be `async def`: "
-        r"\['orders_service\.quotes\.client\.fetch_quote_blocking'\]",
+        r"\['orders_service\.quotes\.client\.read_cached_quote'\]",
     ),
     "task created and not kept": Mutation(
         QUOTES_ROUTER,

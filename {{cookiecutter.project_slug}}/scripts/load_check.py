@@ -27,7 +27,7 @@ import uuid
 {%- endif %}
 from typing import Any
 
-import httpx
+import httpx2
 
 PREFIX = "{{ cookiecutter.__env_prefix }}"
 APP = "{{ cookiecutter.package_name }}.main:app"
@@ -50,12 +50,12 @@ class Results:
         self.errors: list[str] = []
 
     async def call(
-        self, client: httpx.AsyncClient, method: str, path: str, **options: Any
-    ) -> httpx.Response | None:
+        self, client: httpx2.AsyncClient, method: str, path: str, **options: Any
+    ) -> httpx2.Response | None:
         started = time.perf_counter()
         try:
             response = await client.request(method, path, **options)
-        except httpx.HTTPError as error:
+        except httpx2.HTTPError as error:
             self.errors.append(f"{method} {path}: {error!r}")
             return None
         self.latencies.append(time.perf_counter() - started)
@@ -64,7 +64,7 @@ class Results:
         return response
 
 
-async def journey(client: httpx.AsyncClient, results: Results) -> None:
+async def journey(client: httpx2.AsyncClient, results: Results) -> None:
     """What one client does, one request after the other."""
     await results.call(client, "GET", "/health/ready")
 {%- if cookiecutter.database != "none" %}
@@ -102,13 +102,13 @@ def free_port() -> int:
         return port
 
 
-async def wait_until_live(client: httpx.AsyncClient, service: asyncio.subprocess.Process) -> None:
+async def wait_until_live(client: httpx2.AsyncClient, service: asyncio.subprocess.Process) -> None:
     deadline = time.monotonic() + 30
     while service.returncode is None:
         try:
             if (await client.get("/health/live")).status_code == 200:
                 return
-        except httpx.TransportError:
+        except httpx2.TransportError:
             if time.monotonic() > deadline:
                 break
             await asyncio.sleep(0.1)
@@ -138,9 +138,9 @@ async def main(requests: int, concurrency: int) -> int:
         env={**os.environ, f"{PREFIX}QUOTES_URL": f"http://127.0.0.1:{upstream_port}"},
     )
     results = Results()
-    limits = httpx.Limits(max_connections=concurrency)
+    limits = httpx2.Limits(max_connections=concurrency)
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits) as client:
+        async with httpx2.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits) as client:
             await wait_until_live(client, service)
             gate = asyncio.Semaphore(concurrency)
 

@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from blockbuster import BlockBuster, blockbuster_ctx
 
@@ -51,10 +51,12 @@ def upstream() -> FakeUpstream:
 
 
 @pytest.fixture
-async def client(settings: Settings, upstream: FakeUpstream) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, http_transport=httpx.MockTransport(upstream))
+async def client(settings: Settings, upstream: FakeUpstream) -> AsyncIterator[httpx2.AsyncClient]:
+    app = create_app(settings, http_transport=httpx2.MockTransport(upstream))
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,
+        httpx2.AsyncClient(
+            transport=httpx2.ASGITransport(app=app), base_url="http://test"
+        ) as client,
     ):
         yield client

@@ -2,20 +2,20 @@
 
 from collections.abc import Callable
 
-import httpx
+import httpx2
 
 UPSTREAM = "http://quotes.test"
 
-Handler = Callable[[httpx.Request], httpx.Response]
+Handler = Callable[[httpx2.Request], httpx2.Response]
 
 
 class FakeUpstream:
     """Answers the shared HTTP client's calls at the transport level; tests set `handler`."""
 
     def __init__(self) -> None:
-        self.requests: list[httpx.Request] = []
-        self.handler: Handler = lambda request: httpx.Response(404)
+        self.requests: list[httpx2.Request] = []
+        self.handler: Handler = lambda request: httpx2.Response(404)
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
+    def __call__(self, request: httpx2.Request) -> httpx2.Response:
         self.requests.append(request)
         return self.handler(request)

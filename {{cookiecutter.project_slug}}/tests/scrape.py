@@ -1,12 +1,12 @@
 """Read `/metrics` the way Prometheus does."""
 
-import httpx
+import httpx2
 from prometheus_client.parser import text_string_to_metric_families
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
-async def scrape(client: httpx.AsyncClient) -> Samples:
+async def scrape(client: httpx2.AsyncClient) -> Samples:
     response = await client.get("/metrics")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")

@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Self
 
-import httpx
+import httpx2
 
 PREFIX = "{{ cookiecutter.__env_prefix }}"
 QUOTE = {"text": "Slow and steady.", "author": "Aesop"}
@@ -113,9 +113,9 @@ def serve(env: dict[str, str], workdir: Path) -> Iterator[Server]:
         while True:
             assert process.poll() is None, f"the server exited early:\n{server.stop()}"
             try:
-                if httpx.get(f"{server.url}/health/live", timeout=1).status_code == 200:
+                if httpx2.get(f"{server.url}/health/live", timeout=1).status_code == 200:
                     break
-            except httpx.TransportError:
+            except httpx2.TransportError:
                 assert time.monotonic() < deadline, "the server did not start in 60 s"
                 time.sleep(0.05)
         yield server

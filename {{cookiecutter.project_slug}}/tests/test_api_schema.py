@@ -5,7 +5,7 @@ answer matches what the schema promises."""
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -31,7 +31,7 @@ def operations() -> list[Any]:
 
 @pytest.fixture
 def api_schema(settings: Settings, upstream: FakeUpstream) -> Iterator[schemathesis.BaseSchema]:
-    upstream.handler = lambda request: httpx.Response(200, json={"text": "t", "author": "a"})
+    upstream.handler = lambda request: httpx2.Response(200, json={"text": "t", "author": "a"})
     settings = settings.model_copy(
         update={
             # schemathesis' ASGI client sends `Host: testserver`.
@@ -41,7 +41,7 @@ def api_schema(settings: Settings, upstream: FakeUpstream) -> Iterator[schemathe
             "loop_lag_threshold": 10.0,
         }
     )
-    app = create_app(settings, http_transport=httpx.MockTransport(upstream))
+    app = create_app(settings, http_transport=httpx2.MockTransport(upstream))
     yield schemathesis.openapi.from_asgi("/openapi.json", app)
     # schemathesis starts the app's lifespan on the first request; it ends with the test.
     asgi.shutdown_lifespans()

@@ -10,7 +10,7 @@ from types import ModuleType
 from typing import Any
 
 import anyio
-import httpx
+import httpx2
 import pytest
 from blockbuster import BlockingError
 from fastapi.dependencies.models import Dependant
@@ -124,23 +124,25 @@ LATENCY = 0.5
 
 
 @pytest.fixture
-async def slow_upstream_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+async def slow_upstream_client(settings: Settings) -> AsyncIterator[httpx2.AsyncClient]:
     """The real app and I/O layer, with every upstream answer taking LATENCY to arrive."""
 
-    async def slow_upstream(request: httpx.Request) -> httpx.Response:
+    async def slow_upstream(request: httpx2.Request) -> httpx2.Response:
         await asyncio.sleep(LATENCY)
-        return httpx.Response(200, json={"text": "Later.", "author": "Nobody"})
+        return httpx2.Response(200, json={"text": "Later.", "author": "Nobody"})
 
-    app = create_app(settings, http_transport=httpx.MockTransport(slow_upstream))
+    app = create_app(settings, http_transport=httpx2.MockTransport(slow_upstream))
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,
+        httpx2.AsyncClient(
+            transport=httpx2.ASGITransport(app=app), base_url="http://test"
+        ) as client,
     ):
         yield client
 
 
 async def test_concurrent_requests_overlap_their_waiting(
-    slow_upstream_client: httpx.AsyncClient,
+    slow_upstream_client: httpx2.AsyncClient,
 ) -> None:
     # Each request's first steps run back to back in one turn of the loop; 20 of them stay far
     # under the stall limit even with coverage on.

@@ -1,6 +1,6 @@
 from collections.abc import AsyncIterator
 
-import httpx
+import httpx2
 import pytest
 from fastapi import FastAPI, Request
 from starlette.middleware import Middleware
@@ -26,7 +26,7 @@ class Body:
 
 
 @pytest.fixture
-async def reader() -> AsyncIterator[httpx.AsyncClient]:
+async def reader() -> AsyncIterator[httpx2.AsyncClient]:
     """An app with one endpoint that reads the whole body, behind the limit."""
     app = FastAPI(
         exception_handlers=EXCEPTION_HANDLERS,
@@ -37,19 +37,19 @@ async def reader() -> AsyncIterator[httpx.AsyncClient]:
     async def read(request: Request) -> int:
         return len(await request.body())
 
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    async with httpx2.AsyncClient(
+        transport=httpx2.ASGITransport(app=app), base_url="http://test"
     ) as client:
         yield client
 
 
-async def test_a_body_within_the_limit_is_read(reader: httpx.AsyncClient) -> None:
+async def test_a_body_within_the_limit_is_read(reader: httpx2.AsyncClient) -> None:
     assert (await reader.post("/read", content=b"x" * LIMIT)).json() == LIMIT
     assert (await reader.post("/read", content=Body(LIMIT))).json() == LIMIT
 
 
 async def test_a_streamed_body_is_cut_off_as_soon_as_it_passes_the_limit(
-    reader: httpx.AsyncClient,
+    reader: httpx2.AsyncClient,
 ) -> None:
     body = Body(100 * LIMIT)
     response = await reader.post("/read", content=body)
@@ -61,7 +61,7 @@ async def test_a_streamed_body_is_cut_off_as_soon_as_it_passes_the_limit(
 
 
 async def test_a_declared_length_over_the_limit_is_refused_before_reading(
-    client: httpx.AsyncClient,
+    client: httpx2.AsyncClient,
 ) -> None:
     """The service itself, with the default limit of 1 MiB, on any route."""
     response = await client.post(
@@ -73,7 +73,7 @@ async def test_a_declared_length_over_the_limit_is_refused_before_reading(
 
 
 async def test_a_declared_length_over_the_limit_is_refused_unread(
-    reader: httpx.AsyncClient,
+    reader: httpx2.AsyncClient,
 ) -> None:
     body = Body(100 * LIMIT)
     headers = {"Content-Length": str(body.size)}

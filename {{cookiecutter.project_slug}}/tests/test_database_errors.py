@@ -1,6 +1,6 @@
 """A database that is down answers 503 problems; the process keeps serving what it can."""
 
-import httpx
+import httpx2
 import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
@@ -29,7 +29,7 @@ def settings(settings: Settings, unreachable_database_url: str) -> Settings:
     [("GET", ITEMS, None), ("GET", f"{ITEMS}/1", None), ("POST", ITEMS, {"name": "gear"})],
 )
 async def test_data_endpoints_answer_503_while_the_database_is_down(
-    client: httpx.AsyncClient, method: str, path: str, body: dict[str, str] | None
+    client: httpx2.AsyncClient, method: str, path: str, body: dict[str, str] | None
 ) -> None:
     response = await client.request(method, path, json=body, headers={"X-Request-ID": "db-1"})
     await let_driver_threads_finish()
@@ -41,7 +41,7 @@ async def test_data_endpoints_answer_503_while_the_database_is_down(
     assert (await client.get("/health/live")).status_code == 200
 
 
-def raising(error: Exception) -> httpx.AsyncClient:
+def raising(error: Exception) -> httpx2.AsyncClient:
     """A client of an app whose one route raises `error`, with the service's error handling."""
     app = FastAPI(
         exception_handlers=DATABASE_EXCEPTION_HANDLERS,
@@ -52,7 +52,7 @@ def raising(error: Exception) -> httpx.AsyncClient:
     async def fail() -> None:
         raise error
 
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+    return httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://test")
 
 
 def wrapped(kind: type[exc.DBAPIError], *, invalidated: bool = False) -> exc.DBAPIError:

@@ -7,7 +7,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Self
 
-import httpx
+import httpx2
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import make_url
@@ -94,7 +94,7 @@ async def proxy(database_url: str) -> AsyncIterator[SwitchableProxy]:
 @pytest.fixture
 async def client(
     settings: Settings, database_url: str, proxy: SwitchableProxy
-) -> AsyncIterator[httpx.AsyncClient]:
+) -> AsyncIterator[httpx2.AsyncClient]:
     through_proxy = make_url(database_url).set(host="127.0.0.1", port=proxy.port, password=PASSWORD)
     app = create_app(
         settings.model_copy(
@@ -107,13 +107,15 @@ async def client(
     )
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,
+        httpx2.AsyncClient(
+            transport=httpx2.ASGITransport(app=app), base_url="http://test"
+        ) as client,
     ):
         yield client
 
 
 async def test_an_outage_is_reported_survived_and_recovered_from(
-    client: httpx.AsyncClient, proxy: SwitchableProxy, caplog: pytest.LogCaptureFixture
+    client: httpx2.AsyncClient, proxy: SwitchableProxy, caplog: pytest.LogCaptureFixture
 ) -> None:
     created = await client.post(ITEMS, json={"name": "written before the outage"})
     assert created.status_code == 201

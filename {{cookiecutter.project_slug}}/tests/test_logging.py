@@ -2,7 +2,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 
-import httpx
+import httpx2
 import pytest
 from fastapi import FastAPI
 
@@ -29,7 +29,7 @@ async def fail() -> None:
 @pytest.fixture
 async def app(settings: Settings, upstream: FakeUpstream) -> AsyncIterator[FastAPI]:
     """The service with two extra routes: one that logs, one that fails."""
-    app = create_app(settings, http_transport=httpx.MockTransport(upstream))
+    app = create_app(settings, http_transport=httpx2.MockTransport(upstream))
     app.add_api_route("/echo/{word}", echo)
     app.add_api_route("/fail", fail)
     async with app.router.lifespan_context(app):
@@ -37,14 +37,14 @@ async def app(settings: Settings, upstream: FakeUpstream) -> AsyncIterator[FastA
 
 
 @pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+async def client(app: FastAPI) -> AsyncIterator[httpx2.AsyncClient]:
     # An unhandled error answers 500 instead of reaching the test.
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    transport = httpx2.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
         yield client
 
 
-async def test_a_requests_lines_share_its_id(client: httpx.AsyncClient) -> None:
+async def test_a_requests_lines_share_its_id(client: httpx2.AsyncClient) -> None:
     with capture_log() as log:
         await client.get("/echo/hello", headers={"X-Request-ID": "checkout-42"})
     # The test's own client logs too, outside the request.
@@ -56,7 +56,7 @@ async def test_a_requests_lines_share_its_id(client: httpx.AsyncClient) -> None:
     assert "time" in endpoint
 
 
-async def test_concurrent_requests_keep_their_own_ids(client: httpx.AsyncClient) -> None:
+async def test_concurrent_requests_keep_their_own_ids(client: httpx2.AsyncClient) -> None:
     words = [f"w{n}" for n in range(5)]
     with capture_log() as log:
         await asyncio.gather(
@@ -67,7 +67,7 @@ async def test_concurrent_requests_keep_their_own_ids(client: httpx.AsyncClient)
 
 
 async def test_one_access_line_per_request_with_the_route_template(
-    client: httpx.AsyncClient,
+    client: httpx2.AsyncClient,
 ) -> None:
     with capture_log() as log:
         response = await client.get("/echo/hello")
@@ -89,7 +89,7 @@ async def test_one_access_line_per_request_with_the_route_template(
     ids=["unmatched", "unhandled-error"],
 )
 async def test_failed_requests_are_logged_with_their_status(
-    client: httpx.AsyncClient, path: str, route: str, status: int
+    client: httpx2.AsyncClient, path: str, route: str, status: int
 ) -> None:
     with capture_log() as log:
         response = await client.get(path)

@@ -2,7 +2,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 
-import httpx
+import httpx2
 import pytest
 from fastapi import FastAPI
 
@@ -23,7 +23,7 @@ LAG_INTERVAL = 0.05
 
 
 async def test_requests_are_counted_and_timed_under_their_route_template(
-    client: httpx.AsyncClient,
+    client: httpx2.AsyncClient,
 ) -> None:
     for _ in range(2):
         await client.get(PATH)
@@ -34,7 +34,7 @@ async def test_requests_are_counted_and_timed_under_their_route_template(
     assert value(samples, "http_request_duration_seconds_bucket", **labels, le="+Inf") == 2
 
 
-async def test_a_raw_path_never_becomes_a_label(client: httpx.AsyncClient) -> None:
+async def test_a_raw_path_never_becomes_a_label(client: httpx2.AsyncClient) -> None:
     await client.get("/no/such/route-31337")
     await client.request("BREW", "/health/live")
     samples = await scrape(client)
@@ -46,13 +46,13 @@ async def test_a_raw_path_never_becomes_a_label(client: httpx.AsyncClient) -> No
 
 
 async def test_outbound_calls_are_counted_and_timed_by_upstream(
-    client: httpx.AsyncClient, upstream: FakeUpstream, settings: Settings
+    client: httpx2.AsyncClient, upstream: FakeUpstream, settings: Settings
 ) -> None:
-    upstream.handler = lambda request: httpx.Response(200, json={"text": "t", "author": "a"})
+    upstream.handler = lambda request: httpx2.Response(200, json={"text": "t", "author": "a"})
     await client.get("/api/v1/quotes/today")
 
-    def refused(request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectError("connection refused", request=request)
+    def refused(request: httpx2.Request) -> httpx2.Response:
+        raise httpx2.ConnectError("connection refused", request=request)
 
     upstream.handler = refused
     await client.get("/api/v1/quotes/today")
@@ -73,7 +73,7 @@ async def app(settings: Settings, upstream: FakeUpstream) -> AsyncIterator[FastA
     settings = settings.model_copy(
         update={"loop_lag_interval": LAG_INTERVAL, "loop_lag_threshold": LAG_INTERVAL}
     )
-    app = create_app(settings, http_transport=httpx.MockTransport(upstream))
+    app = create_app(settings, http_transport=httpx2.MockTransport(upstream))
     app.state.entered, app.state.release = asyncio.Event(), asyncio.Event()
 
     async def wait() -> None:
@@ -86,13 +86,13 @@ async def app(settings: Settings, upstream: FakeUpstream) -> AsyncIterator[FastA
 
 
 @pytest.fixture
-async def app_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+async def app_client(app: FastAPI) -> AsyncIterator[httpx2.AsyncClient]:
+    transport = httpx2.ASGITransport(app=app)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
         yield client
 
 
-async def test_requests_in_flight_are_gauged(app: FastAPI, app_client: httpx.AsyncClient) -> None:
+async def test_requests_in_flight_are_gauged(app: FastAPI, app_client: httpx2.AsyncClient) -> None:
     waiting = asyncio.create_task(app_client.get("/wait"))
     await app.state.entered.wait()
     # The scrape is a request in flight too.
@@ -109,7 +109,7 @@ def hold_the_loop(seconds: float) -> None:
         pass
 
 
-async def test_the_event_loop_lag_gauges_move_after_a_stall(app_client: httpx.AsyncClient) -> None:
+async def test_the_event_loop_lag_gauges_move_after_a_stall(app_client: httpx2.AsyncClient) -> None:
     stalls = value(await scrape(app_client), "event_loop_stalls_total")
     assert stalls is not None
     hold_the_loop(STALL)

@@ -6,7 +6,7 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 
 import anyio
-import httpx
+import httpx2
 import pytest
 from blockbuster import BlockBuster
 from prometheus_client import values
@@ -50,7 +50,7 @@ def as_worker(
 @pytest.fixture
 async def workers(
     settings: Settings, as_worker: Callable[[int], None]
-) -> AsyncIterator[dict[int, httpx.AsyncClient]]:
+) -> AsyncIterator[dict[int, httpx2.AsyncClient]]:
     """Two pretend workers, each serving the service's app."""
     async with AsyncExitStack() as stack:
         clients = {}
@@ -59,13 +59,13 @@ async def workers(
             app = create_app(settings)
             await stack.enter_async_context(app.router.lifespan_context(app))
             clients[pid] = await stack.enter_async_context(
-                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+                httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://test")
             )
         yield clients
 
 
 async def test_a_scrape_of_one_worker_counts_every_workers_requests(
-    workers: dict[int, httpx.AsyncClient], as_worker: Callable[[int], None], directory: Path
+    workers: dict[int, httpx2.AsyncClient], as_worker: Callable[[int], None], directory: Path
 ) -> None:
     for pid, requests in ((101, 2), (102, 1)):
         as_worker(pid)

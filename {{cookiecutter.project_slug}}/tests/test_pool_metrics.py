@@ -1,6 +1,6 @@
 from collections.abc import AsyncIterator
 
-import httpx
+import httpx2
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.pool import QueuePool
@@ -22,8 +22,8 @@ async def test_the_pool_gauges_follow_the_connections_in_use(app: FastAPI) -> No
     resources: Resources = app.state.resources
     pool = resources.database.engine.pool
     assert isinstance(pool, QueuePool)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    transport = httpx2.ASGITransport(app=app)
+    async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
         idle = await scrape(client)
         async with resources.database.engine.connect():
             busy = await scrape(client)

@@ -6,7 +6,7 @@ import socket
 import time
 from collections.abc import AsyncIterator
 
-import httpx
+import httpx2
 import pytest
 from alembic import command
 from pydantic import SecretStr
@@ -58,7 +58,7 @@ async def wait_for_lock_waiters(count: int, database_url: str) -> None:
     ],
 )
 async def test_requests_racing_for_a_name_wait_and_exactly_one_can_win(
-    client: httpx.AsyncClient,
+    client: httpx2.AsyncClient,
     rival: AsyncConnection,
     database_url: str,
     rival_ends: str,
@@ -101,7 +101,9 @@ async def test_readiness_gives_up_on_a_silent_server_within_the_connect_timeout(
     async with (
         silent,
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,
+        httpx2.AsyncClient(
+            transport=httpx2.ASGITransport(app=app), base_url="http://test"
+        ) as client,
     ):
         started = time.perf_counter()
         response = await client.get("/health/ready")

@@ -1,4 +1,4 @@
-import httpx
+import httpx2
 import pytest
 
 from tests.fakes import UPSTREAM, FakeUpstream, Handler
@@ -7,9 +7,9 @@ QUOTE = "/api/v1/quotes/today"
 
 
 async def test_quote_comes_from_the_upstream(
-    client: httpx.AsyncClient, upstream: FakeUpstream
+    client: httpx2.AsyncClient, upstream: FakeUpstream
 ) -> None:
-    upstream.handler = lambda request: httpx.Response(
+    upstream.handler = lambda request: httpx2.Response(
         200, json={"text": "Simple is better than complex.", "author": "Tim Peters"}
     )
     response = await client.get(QUOTE)
@@ -18,12 +18,12 @@ async def test_quote_comes_from_the_upstream(
     assert [str(request.url) for request in upstream.requests] == [f"{UPSTREAM}/today"]
 
 
-def timeout(request: httpx.Request) -> httpx.Response:
-    raise httpx.ReadTimeout("upstream too slow", request=request)
+def timeout(request: httpx2.Request) -> httpx2.Response:
+    raise httpx2.ReadTimeout("upstream too slow", request=request)
 
 
-def refused(request: httpx.Request) -> httpx.Response:
-    raise httpx.ConnectError("connection refused", request=request)
+def refused(request: httpx2.Request) -> httpx2.Response:
+    raise httpx2.ConnectError("connection refused", request=request)
 
 
 @pytest.mark.parametrize(
@@ -31,14 +31,14 @@ def refused(request: httpx.Request) -> httpx.Response:
     [
         (timeout, 504),
         (refused, 502),
-        (lambda request: httpx.Response(503), 502),
-        (lambda request: httpx.Response(200, json={"unexpected": True}), 502),
-        (lambda request: httpx.Response(200, content=b"<html>"), 502),
+        (lambda request: httpx2.Response(503), 502),
+        (lambda request: httpx2.Response(200, json={"unexpected": True}), 502),
+        (lambda request: httpx2.Response(200, content=b"<html>"), 502),
     ],
     ids=["timeout", "refused", "upstream-5xx", "wrong-shape", "not-json"],
 )
 async def test_upstream_failures_map_to_gateway_errors(
-    client: httpx.AsyncClient, upstream: FakeUpstream, handler: Handler, status: int
+    client: httpx2.AsyncClient, upstream: FakeUpstream, handler: Handler, status: int
 ) -> None:
     upstream.handler = handler
     response = await client.get(QUOTE)

@@ -1,7 +1,7 @@
 import threading
 
 import anyio
-import httpx
+import httpx2
 import pytest
 from pydantic import SecretStr
 
@@ -21,7 +21,7 @@ def settings(settings: Settings, unreachable_database_url: str) -> Settings:
     return settings.model_copy(update={"database_url": SecretStr(unreachable_database_url)})
 
 
-async def test_not_ready_when_the_database_does_not_answer(client: httpx.AsyncClient) -> None:
+async def test_not_ready_when_the_database_does_not_answer(client: httpx2.AsyncClient) -> None:
     response = await client.get("/health/ready")
     await let_driver_threads_finish()
     assert response.status_code == 503

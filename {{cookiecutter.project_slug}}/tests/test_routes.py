@@ -1,6 +1,6 @@
 from collections.abc import AsyncIterator
 
-import httpx
+import httpx2
 import pytest
 from fastapi import APIRouter, FastAPI, Request
 
@@ -31,9 +31,9 @@ def build_app() -> FastAPI:
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=build_app())
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+async def client() -> AsyncIterator[httpx2.AsyncClient]:
+    transport = httpx2.ASGITransport(app=build_app())
+    async with httpx2.AsyncClient(transport=transport, base_url="http://test") as client:
         yield client
 
 
@@ -46,13 +46,13 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
     ],
 )
 async def test_the_template_includes_every_router_prefix(
-    client: httpx.AsyncClient, path: str, template: str
+    client: httpx2.AsyncClient, path: str, template: str
 ) -> None:
     assert (await client.get(path)).json() == template
 
 
 async def test_an_endpoint_under_two_templates_gets_the_one_it_matched_each_time(
-    client: httpx.AsyncClient,
+    client: httpx2.AsyncClient,
 ) -> None:
     for version in ("v1", "v2", "v1", "v2"):
         response = await client.get(f"/api/{version}/things/7")

@@ -7,7 +7,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from pydantic import SecretStr
 
@@ -34,7 +34,7 @@ def env(settings: Settings) -> dict[str, str]:
 
 
 def get_status(url: str) -> int:
-    return httpx.get(url, timeout=10).status_code
+    return httpx2.get(url, timeout=10).status_code
 
 
 def test_sigterm_lets_requests_in_flight_finish_within_the_grace_period(
@@ -50,8 +50,8 @@ def test_sigterm_lets_requests_in_flight_finish_within_the_grace_period(
             server.process.terminate()
             # It stops accepting at once...
             time.sleep(0.3)
-            with pytest.raises(httpx.ConnectError):
-                httpx.get(server.url + "/health/live", timeout=2)
+            with pytest.raises(httpx2.ConnectError):
+                httpx2.get(server.url + "/health/live", timeout=2)
             # ...the requests it had accepted end well, but the one that outlives the grace
             # period is cancelled (uvicorn answers it 500) rather than holding the process.
             statuses = sorted(call.result() for call in calls)

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 pytestmark = pytest.mark.server
@@ -43,11 +43,11 @@ def serve_one_request(tmp_path: Path) -> list[str]:
         while True:
             assert server.poll() is None, server.communicate()[0]
             try:
-                response = httpx.get(
+                response = httpx2.get(
                     f"http://127.0.0.1:{port}/health/live", headers={"X-Request-ID": "served-1"}
                 )
                 break
-            except httpx.TransportError:
+            except httpx2.TransportError:
                 assert time.monotonic() < deadline, "uvicorn did not answer within 30 s"
                 time.sleep(0.1)
         assert response.status_code == 200

@@ -1,4 +1,4 @@
-import httpx
+import httpx2
 import pytest
 from blockbuster import BlockBuster
 from fastapi import FastAPI
@@ -53,15 +53,15 @@ async def log(
     settings: Settings, upstream: FakeUpstream, exporter: InMemorySpanExporter
 ) -> CapturedLog:
     """Runs the traced service through one `GET /lookup`; the lifespan's end exports the spans."""
-    upstream.handler = lambda request: httpx.Response(200, json={})
+    upstream.handler = lambda request: httpx2.Response(200, json={})
     app: FastAPI = create_app(
-        settings, http_transport=httpx.MockTransport(upstream), span_exporter=exporter
+        settings, http_transport=httpx2.MockTransport(upstream), span_exporter=exporter
     )
     app.add_api_route("/lookup", lookup)
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx2.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://test") as client,
+        httpx2.AsyncClient(transport=transport, base_url="http://test") as client,
     ):
         with capture_log() as log:
             response = await client.get("/lookup")

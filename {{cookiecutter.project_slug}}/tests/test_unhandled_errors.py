@@ -1,6 +1,6 @@
 import logging
 
-import httpx
+import httpx2
 import pytest
 
 from tests.fakes import FakeUpstream
@@ -8,13 +8,13 @@ from tests.fakes import FakeUpstream
 QUOTE = "/api/v1/quotes/today"
 
 
-def bug(request: httpx.Request) -> httpx.Response:
+def bug(request: httpx2.Request) -> httpx2.Response:
     """A failure no code path expects: it reaches the service as an unhandled exception."""
     raise RuntimeError("secret internal state")
 
 
 async def test_an_unhandled_error_is_a_500_problem_with_the_request_id(
-    client: httpx.AsyncClient, upstream: FakeUpstream
+    client: httpx2.AsyncClient, upstream: FakeUpstream
 ) -> None:
     upstream.handler = bug
     response = await client.get(QUOTE, headers={"X-Request-ID": "boom-1"})
@@ -34,7 +34,7 @@ async def test_an_unhandled_error_is_a_500_problem_with_the_request_id(
 
 
 async def test_an_unhandled_error_is_logged_with_its_traceback_and_request_id(
-    client: httpx.AsyncClient, upstream: FakeUpstream, caplog: pytest.LogCaptureFixture
+    client: httpx2.AsyncClient, upstream: FakeUpstream, caplog: pytest.LogCaptureFixture
 ) -> None:
     upstream.handler = bug
     await client.get(QUOTE, headers={"X-Request-ID": "boom-2"})
@@ -45,7 +45,7 @@ async def test_an_unhandled_error_is_logged_with_its_traceback_and_request_id(
 
 
 async def test_the_service_keeps_serving_after_an_unhandled_error(
-    client: httpx.AsyncClient, upstream: FakeUpstream
+    client: httpx2.AsyncClient, upstream: FakeUpstream
 ) -> None:
     upstream.handler = bug
     assert (await client.get(QUOTE)).status_code == 500

@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
-import httpx
+import httpx2
 from fastapi import APIRouter, FastAPI
 {%- if cookiecutter.tracing %}
 from opentelemetry.sdk.trace.export import SpanExporter
@@ -62,7 +62,7 @@ from {{ cookiecutter.package_name }}.settings import Settings
 def create_app(
     settings: Settings | None = None,
     *,
-    http_transport: httpx.AsyncBaseTransport | None = None,
+    http_transport: httpx2.AsyncBaseTransport | None = None,
     span_exporter: SpanExporter | None = None,
 ) -> FastAPI:
     """Build the service. `http_transport` replaces the network under the shared HTTP client;
@@ -73,7 +73,7 @@ def create_app(
 {%- else %}
 
 def create_app(
-    settings: Settings | None = None, *, http_transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings | None = None, *, http_transport: httpx2.AsyncBaseTransport | None = None
 ) -> FastAPI:
     """Build the service. `http_transport` replaces the network under the shared HTTP client."""
     settings = settings or Settings()

@@ -8,7 +8,7 @@ import re
 import uuid
 from contextvars import ContextVar
 
-import httpx
+import httpx2
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 HEADER = "X-Request-ID"
@@ -56,8 +56,8 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
 
 
-async def propagate_request_id(request: httpx.Request) -> None:
-    """An httpx request hook: outbound calls carry the id of the request that made them."""
+async def propagate_request_id(request: httpx2.Request) -> None:
+    """An httpx2 request hook: outbound calls carry the id of the request that made them."""
     request_id = request_id_var.get()
     if request_id is not None and HEADER not in request.headers:
         request.headers[HEADER] = request_id

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
-import httpx
+import httpx2
 from fastapi import Depends, Request
 {%- if cookiecutter.database != "none" %}
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,7 +25,7 @@ class Resources:
     {%- if cookiecutter.database != "none" %}
     database: Database
     {%- endif %}
-    http_client: httpx.AsyncClient
+    http_client: httpx2.AsyncClient
     loop_lag: LoopLagMonitor
 
 
@@ -41,12 +41,12 @@ async def get_settings(resources: ResourcesDep) -> Settings:
     return resources.settings
 
 
-async def get_http_client(resources: ResourcesDep) -> httpx.AsyncClient:
+async def get_http_client(resources: ResourcesDep) -> httpx2.AsyncClient:
     return resources.http_client
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-HttpClientDep = Annotated[httpx.AsyncClient, Depends(get_http_client)]
+HttpClientDep = Annotated[httpx2.AsyncClient, Depends(get_http_client)]
 {%- if cookiecutter.database != "none" %}
 
 

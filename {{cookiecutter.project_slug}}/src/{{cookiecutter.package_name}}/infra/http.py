@@ -1,24 +1,27 @@
 """The one outbound HTTP client the whole service shares, so connections are pooled."""
 
-import httpx
+# httpx2 imports its connection pool (httpcore2, which reads its package metadata) only when the
+# first transport is made, in the lifespan, on the event loop; importing it here does it before.
+import httpcore2  # noqa: F401
+import httpx2
 
 from {{ cookiecutter.package_name }}.infra.retry import RetryTransport
 from {{ cookiecutter.package_name }}.request_id import propagate_request_id
 from {{ cookiecutter.package_name }}.settings import Settings
 
 
-async def open_transport(settings: Settings) -> httpx.AsyncHTTPTransport:
+async def open_transport(settings: Settings) -> httpx2.AsyncHTTPTransport:
     """The connection pool to the upstreams, the innermost layer under the shared client."""
-    return httpx.AsyncHTTPTransport(
-        limits=httpx.Limits(max_connections=settings.http_max_connections)
+    return httpx2.AsyncHTTPTransport(
+        limits=httpx2.Limits(max_connections=settings.http_max_connections)
     )
 
 
 async def open_http_client(
-    settings: Settings, transport: httpx.AsyncBaseTransport
-) -> httpx.AsyncClient:
+    settings: Settings, transport: httpx2.AsyncBaseTransport
+) -> httpx2.AsyncClient:
     """`transport` is the network (open_transport), or a fake one in the tests
-    (`httpx.MockTransport`), possibly wrapped by layers that observe it."""
+    (`httpx2.MockTransport`), possibly wrapped by layers that observe it."""
     # Transports wrap one another, the network innermost: each try of a retry is a real call.
     retrying = RetryTransport(
         transport,
@@ -26,8 +29,8 @@ async def open_http_client(
         base_delay=settings.http_retry_base_delay,
         max_delay=settings.http_retry_max_delay,
     )
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(
+    return httpx2.AsyncClient(
+        timeout=httpx2.Timeout(
             settings.http_read_timeout,
             connect=settings.http_connect_timeout,
             pool=settings.http_pool_timeout,
@@ -37,5 +40,5 @@ async def open_http_client(
     )
 
 
-async def close_http_client(client: httpx.AsyncClient) -> None:
+async def close_http_client(client: httpx2.AsyncClient) -> None:
     await client.aclose()

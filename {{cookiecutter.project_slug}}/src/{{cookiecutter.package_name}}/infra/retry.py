@@ -13,7 +13,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 
-import httpx
+import httpx2
 
 logger = logging.getLogger(__name__)
 
@@ -21,15 +21,15 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELET
 RETRY_STATUSES = frozenset({502, 503, 504})
 # PoolTimeout is missing on purpose: the service's own pool is full, and a retry adds load.
 RETRY_ERRORS = (
-    httpx.NetworkError,
-    httpx.ConnectTimeout,
-    httpx.ReadTimeout,
-    httpx.WriteTimeout,
-    httpx.RemoteProtocolError,
+    httpx2.NetworkError,
+    httpx2.ConnectTimeout,
+    httpx2.ReadTimeout,
+    httpx2.WriteTimeout,
+    httpx2.RemoteProtocolError,
 )
 
 
-class RetryTransport(httpx.AsyncBaseTransport):
+class RetryTransport(httpx2.AsyncBaseTransport):
     """Wraps another transport, so it composes with any other wrapper (metering, faking).
 
     `attempts` counts every try, the first included. Between tries it waits a random time up
@@ -39,7 +39,7 @@ class RetryTransport(httpx.AsyncBaseTransport):
 
     def __init__(
         self,
-        transport: httpx.AsyncBaseTransport,
+        transport: httpx2.AsyncBaseTransport,
         *,
         attempts: int,
         base_delay: float,
@@ -56,10 +56,10 @@ class RetryTransport(httpx.AsyncBaseTransport):
         ceiling = min(self._max_delay, self._base_delay * 2**retry)
         return random.uniform(0, ceiling)  # noqa: S311 (jitter, not a secret)
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         # A streamed body is consumed by the first try; only bytes in memory can be sent again.
         repeatable = request.method in IDEMPOTENT_METHODS and isinstance(
-            request.stream, httpx.ByteStream
+            request.stream, httpx2.ByteStream
         )
         if not repeatable:
             return await self._transport.handle_async_request(request)

@@ -7,23 +7,23 @@ it counts each attempt).
 
 from time import perf_counter
 
-import httpx
+import httpx2
 from prometheus_client import Counter, Histogram
 
 from {{ cookiecutter.package_name }}.observability.metrics import Metrics, known_method
 
 
-class MeteredTransport(httpx.AsyncBaseTransport):
+class MeteredTransport(httpx2.AsyncBaseTransport):
     """Counts each call by host, method and status (`error` without a response), and times it
     until the response headers arrive."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, metrics: Metrics) -> None:
+    def __init__(self, inner: httpx2.AsyncBaseTransport, metrics: Metrics) -> None:
         self.inner = inner
         self.metrics = metrics
         self._counters: dict[tuple[str, str, str], Counter] = {}
         self._timers: dict[str, Histogram] = {}
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         host = request.url.host
         status = "error"
         started = perf_counter()

@@ -9,11 +9,11 @@ an in-memory exporter. Its batch processor exports from a thread of its own, nev
 import logging
 import os
 
-import httpx
+import httpx2
 from anyio import to_thread
 from opentelemetry import trace
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from opentelemetry.instrumentation.httpx import HTTPX2ClientInstrumentor
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
@@ -40,9 +40,14 @@ def tracer_provider(exporter: SpanExporter | None) -> TracerProvider | None:
     return provider
 
 
-def trace_http_client(client: httpx.AsyncClient, provider: TracerProvider) -> None:
+def trace_http_client(client: httpx2.AsyncClient, provider: TracerProvider) -> None:
     """A span per outbound call; the trace context travels in the `traceparent` header."""
-    HTTPXClientInstrumentor.instrument_client(client, tracer_provider=provider)
+    # The instrumentation annotates its client as httpx's whenever httpx is installed (FastAPI's
+    # standard extra installs it); HTTPX2ClientInstrumentor is the one for httpx2 clients.
+    HTTPX2ClientInstrumentor.instrument_client(
+        client,  # type: ignore[arg-type]
+        tracer_provider=provider,
+    )
 
 
 async def shutdown(provider: TracerProvider) -> None:
