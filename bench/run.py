@@ -46,6 +46,9 @@ OBSERVABILITY_OPTIONS = ("metrics", "tracing")
 QUOTES = "quotes (upstream 100 ms)"
 LOGGED = "generated, access log on"
 BARE_QUOTES = "bare httpx2 call (upstream 100 ms)"
+AIOHTTP_QUOTES = "httpx2 over aiohttp (upstream 100 ms)"
+# What the reference app needs beyond the generated service's dependencies.
+REFERENCE_EXTRAS = ("httpx-aiohttp",)
 VERSIONS_OF = ("fastapi", "starlette", "pydantic", "uvicorn", "httpx2", "sqlalchemy")
 
 
@@ -494,6 +497,7 @@ def ratio_table(results: Results, warm: Timings) -> list[str]:
     obs_read = (("observability on", "item read"), ("observability off", "item read"))
     upstream = ratio(results.value("generated", QUOTES), IDEAL_UPSTREAM_RPS)
     bare_upstream = ratio(results.value("reference", BARE_QUOTES), IDEAL_UPSTREAM_RPS)
+    aiohttp_upstream = ratio(results.value("reference", AIOHTTP_QUOTES), IDEAL_UPSTREAM_RPS)
     ideal = f"{IDEAL_UPSTREAM_RPS:,.0f} req/s"
     rows: list[tuple[str, float | None, float | None]] = [
         ("generated health / reference hello", by_rps(*health), 0.90),
@@ -504,6 +508,7 @@ def ratio_table(results: Results, warm: Timings) -> list[str]:
         ("observability on / off (item read)", by_rps(*obs_read), None),
         (f"upstream achieved / ideal ({ideal})", upstream, 0.95),
         (f"the same for a bare httpx2 call in the reference app ({ideal})", bare_upstream, None),
+        (f"the same over aiohttp's pool in the reference app ({ideal})", aiohttp_upstream, None),
     ]
     lines = ["| ratio | value | target | verdict |", "| --- | ---: | --- | --- |"]
     for name, value, floor in rows:
@@ -603,7 +608,10 @@ def observability_bakes(workdir: Path) -> tuple[Bake, Bake] | None:
 
 
 def start_reference(stack: contextlib.ExitStack, bake: Bake, stub: Server) -> Server:
-    """Serve the reference app from the baked environment: it needs nothing the service lacks."""
+    """Serve the reference app from the baked environment, with what it needs added there
+    after the timings (nothing the baked service imports)."""
+    install_args = ["uv", "pip", "install", "--quiet", "--python", str(bake.python)]
+    run([*install_args, *REFERENCE_EXTRAS], bake.project, child_env())
     args = uvicorn(bake.python, "reference_app:app", "--app-dir", str(BENCH))
     env = child_env(BENCH_UPSTREAM_URL=stub.base)
     return serve(stack, "reference", args, BENCH, env, "/hello")
@@ -627,6 +635,7 @@ def start_servers(
     targets.append(logged.target("/health/live", "/health/live"))
     if everything:
         targets.append(reference.target(BARE_QUOTES, "/upstream"))
+        targets.append(reference.target(AIOHTTP_QUOTES, "/upstream-aiohttp"))
         targets.append(stub.target("direct (100 ms)", "/today"))
     if observability:
         on, off = observability
