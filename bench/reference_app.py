@@ -1,38 +1,36 @@
 """The yardstick: the smallest FastAPI app that answers JSON from an `async def` endpoint.
 
 The generated service's `/health/live` does the same work as `/hello`, so the ratio of the two
-is what the template's structure (routers, dependencies, error handlers, lifespan) costs per
-request. `/upstream` calls the upstream stub through a bare shared `httpx.AsyncClient` with the
-generated service's pool size, to tell the HTTP client's own limits from the template's;
-`/upstream-aiohttp` does the same over aiohttp's connection pool (the httpx-aiohttp transport),
-the alternative the figures are there to weigh.
+is what the template's structure (routers, dependencies, error handlers, middleware, lifespan)
+costs per request. `/upstream` calls the upstream stub through a bare shared `httpx2.AsyncClient`
+with the generated service's pool size, to tell the HTTP client's own limits from the
+template's (retries, metrics, request-id propagation); `/upstream-aiohttp` makes the same call
+over aiohttp's connection pool (httpx-aiohttp's transport for httpx2), the alternative to weigh.
 """
 
 import os
 from functools import cache
 
-import httpx
+import httpx2
 from fastapi import FastAPI
-from httpx_aiohttp import AiohttpTransport
+from httpx_aiohttp.httpx2 import AiohttpTransport
 
 UPSTREAM_URL = os.environ.get("BENCH_UPSTREAM_URL", "http://127.0.0.1:9")
 
 app = FastAPI()
-
-
-LIMITS = httpx.Limits(max_connections=100)
+LIMITS = httpx2.Limits(max_connections=100)
 
 
 @cache
-def shared_client(transport: str) -> httpx.AsyncClient:
+def shared_client(pool: str) -> httpx2.AsyncClient:
     # Made on first use, not in a lifespan, so that `/hello` stays the bare minimum.
-    if transport == "aiohttp":
-        return httpx.AsyncClient(transport=AiohttpTransport(limits=LIMITS))
-    return httpx.AsyncClient(limits=LIMITS)
+    if pool == "aiohttp":
+        return httpx2.AsyncClient(transport=AiohttpTransport(limits=LIMITS))
+    return httpx2.AsyncClient(limits=LIMITS)
 
 
-async def fetch_quote(transport: str) -> dict[str, str]:
-    response = await shared_client(transport).get(f"{UPSTREAM_URL}/today")
+async def fetch_quote(pool: str) -> dict[str, str]:
+    response = await shared_client(pool).get(f"{UPSTREAM_URL}/today")
     response.raise_for_status()
     quote: dict[str, str] = response.json()
     return quote
@@ -45,7 +43,7 @@ async def hello() -> dict[str, str]:
 
 @app.get("/upstream")
 async def upstream() -> dict[str, str]:
-    return await fetch_quote("httpx")
+    return await fetch_quote("httpcore2")
 
 
 @app.get("/upstream-aiohttp")

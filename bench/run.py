@@ -34,6 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 BENCH = Path(__file__).resolve().parent
 TEMPLATE = BENCH.parent
@@ -43,11 +44,12 @@ IDEAL_UPSTREAM_RPS = CONNECTIONS / UPSTREAM_DELAY
 SEED_ITEMS = 50
 OBSERVABILITY_OPTIONS = ("metrics", "tracing")
 QUOTES = "quotes (upstream 100 ms)"
-BARE_QUOTES = "bare httpx call (upstream 100 ms)"
-AIOHTTP_QUOTES = "httpx over aiohttp (upstream 100 ms)"
+LOGGED = "generated, access log on"
+BARE_QUOTES = "bare httpx2 call (upstream 100 ms)"
+AIOHTTP_QUOTES = "httpx2 over aiohttp (upstream 100 ms)"
 # What the reference app needs beyond the generated service's dependencies.
 REFERENCE_EXTRAS = ("httpx-aiohttp",)
-VERSIONS_OF = ("fastapi", "starlette", "pydantic", "uvicorn", "httpx", "sqlalchemy")
+VERSIONS_OF = ("fastapi", "starlette", "pydantic", "uvicorn", "httpx2", "sqlalchemy")
 
 
 @dataclass(frozen=True)
@@ -284,11 +286,16 @@ def post_json(url: str, body: dict[str, str]) -> dict[str, object]:
         return created
 
 
-def wait_until_up(url: str, process: subprocess.Popen[bytes], deadline: float = 60) -> None:
+def wait_until_up(
+    url: str, process: subprocess.Popen[str], log: IO[str], deadline: float = 60
+) -> None:
     start = time.monotonic()
     while time.monotonic() - start < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"bench: the server for {url} exited with {process.returncode}")
+            log.seek(0)
+            raise SystemExit(
+                f"bench: the server for {url} exited with {process.returncode}:\n{log.read()}"
+            )
         with contextlib.suppress(OSError):
             get(url)
             return
@@ -298,18 +305,22 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], deadline: float = 
 
 @contextlib.contextmanager
 def started(args: list[str], cwd: Path, env: dict[str, str], probe: str) -> Iterator[int]:
-    """Run a server until the block exits; `probe` is a URL that answers once it is up."""
-    process = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL)
-    try:
-        wait_until_up(probe, process)
-        yield process.pid
-    finally:
-        process.terminate()
+    """Run a server until the block exits; `probe` is a URL that answers once it is up. Its
+    output goes to a file: written to a terminal, a log line per request would slow it down."""
+    with tempfile.TemporaryFile("w+") as log:
+        process = subprocess.Popen(
+            args, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, text=True
+        )
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            wait_until_up(probe, process, log)
+            yield process.pid
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def uvicorn(python: Path, app: str, *extra: str) -> list[str]:
@@ -359,9 +370,14 @@ def serve(
     return Server(name, base, pid)
 
 
-def serve_bake(stack: contextlib.ExitStack, name: str, bake: Bake, upstream: Server) -> Server:
-    """Serve a baked service, migrated, with its quotes upstream pointed at the stub."""
-    env = child_env(**{f"{bake.env_prefix}QUOTES_URL": upstream.base})
+def serve_bake(
+    stack: contextlib.ExitStack, name: str, bake: Bake, upstream: Server, *, access_log: bool
+) -> Server:
+    """Serve a baked service, migrated, with its quotes upstream pointed at the stub. Its own
+    access log is off like uvicorn's, unless `access_log`, so that every server does the same
+    work per request."""
+    settings = {"QUOTES_URL": upstream.base, "ACCESS_LOG": str(access_log).lower()}
+    env = child_env(**{bake.env_prefix + key: value for key, value in settings.items()})
     migrate(bake, env)
     args = uvicorn(bake.python, f"{bake.package}.main:app")
     return serve(stack, name, args, bake.project, env, "/health/live")
@@ -476,6 +492,7 @@ def ratio_table(results: Results, warm: Timings) -> list[str]:
         return ratio(results.value(*slower, "cpu_us"), results.value(*faster, "cpu_us"))
 
     health = (("generated", "/health/live"), ("reference", "hello"))
+    logged_health = ((LOGGED, "/health/live"), ("reference", "hello"))
     obs_health = (("observability on", "/health/live"), ("observability off", "/health/live"))
     obs_read = (("observability on", "item read"), ("observability off", "item read"))
     upstream = ratio(results.value("generated", QUOTES), IDEAL_UPSTREAM_RPS)
@@ -485,12 +502,13 @@ def ratio_table(results: Results, warm: Timings) -> list[str]:
     rows: list[tuple[str, float | None, float | None]] = [
         ("generated health / reference hello", by_rps(*health), 0.90),
         ("by CPU per request: generated health / reference hello", by_cpu(*health), 0.90),
+        ("the same, by CPU, with the service's access log on", by_cpu(*logged_health), None),
         ("observability on / off (health)", by_rps(*obs_health), 0.85),
         ("by CPU per request: observability on / off (health)", by_cpu(*obs_health), 0.85),
         ("observability on / off (item read)", by_rps(*obs_read), None),
         (f"upstream achieved / ideal ({ideal})", upstream, 0.95),
-        (f"the same for a bare httpx call in the reference app ({ideal})", bare_upstream, None),
-        (f"the same for httpx over aiohttp in the reference app ({ideal})", aiohttp_upstream, None),
+        (f"the same for a bare httpx2 call in the reference app ({ideal})", bare_upstream, None),
+        (f"the same over aiohttp's pool in the reference app ({ideal})", aiohttp_upstream, None),
     ]
     lines = ["| ratio | value | target | verdict |", "| --- | ---: | --- | --- |"]
     for name, value, floor in rows:
@@ -611,7 +629,10 @@ def start_servers(
     stub = serve(stack, "upstream stub", stub_args, BENCH, child_env(), "/today")
     reference = start_reference(stack, bake, stub)
     targets = [reference.target("hello", "/hello")]
-    targets += service_targets(serve_bake(stack, "generated", bake, stub), everything=True)
+    generated = serve_bake(stack, "generated", bake, stub, access_log=False)
+    targets += service_targets(generated, everything=True)
+    logged = serve_bake(stack, LOGGED, bake, stub, access_log=True)
+    targets.append(logged.target("/health/live", "/health/live"))
     if everything:
         targets.append(reference.target(BARE_QUOTES, "/upstream"))
         targets.append(reference.target(AIOHTTP_QUOTES, "/upstream-aiohttp"))
@@ -619,7 +640,7 @@ def start_servers(
     if observability:
         on, off = observability
         for name, obs_bake in (("observability on", on), ("observability off", off)):
-            server = serve_bake(stack, name, obs_bake, stub)
+            server = serve_bake(stack, name, obs_bake, stub, access_log=False)
             targets += service_targets(server, everything=False)
     return targets
 

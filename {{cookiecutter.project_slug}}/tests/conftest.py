@@ -34,14 +34,26 @@ def blockbuster() -> Iterator[BlockBuster]:
 
 
 @pytest.fixture
+def changes() -> dict[str, Any]:
+    """Settings a test changes, by parametrizing `changes`; the app is still built by fixtures,
+    outside the test's own run, which the loop-stall check measures."""
+    return {}
+
+
+@pytest.fixture
 {%- if cookiecutter.database != "none" %}
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, changes: dict[str, Any]) -> Settings:
     # _env_file=None: a developer's .env must not leak into the tests.
-    return Settings(_env_file=None, environment="test", database_url=database_url, **TEST_SETTINGS)
+    return Settings(
+        _env_file=None,
+        environment="test",
+        database_url=database_url,
+        **{**TEST_SETTINGS, **changes},
+    )
 {%- else %}
-def settings() -> Settings:
+def settings(changes: dict[str, Any]) -> Settings:
     # _env_file=None: a developer's .env must not leak into the tests.
-    return Settings(_env_file=None, environment="test", **TEST_SETTINGS)
+    return Settings(_env_file=None, environment="test", **{**TEST_SETTINGS, **changes})
 {%- endif %}
 
 

@@ -83,6 +83,14 @@ async def test_one_access_line_per_request_with_the_route_template(
     assert access["duration_ms"] >= 10  # the endpoint sleeps 10 ms
 
 
+@pytest.mark.parametrize("changes", [{"access_log": False}])
+async def test_the_access_line_can_be_turned_off(client: httpx2.AsyncClient) -> None:
+    with capture_log() as log:
+        response = await client.get("/health/live")
+    assert response.status_code == 200
+    assert not [line for line in log.lines() if line["logger"] == ACCESS_LOGGER]
+
+
 @pytest.mark.parametrize(
     ("path", "route", "status"),
     [("/no/such/route", "<unmatched>", 404), ("/fail", "/fail", 500)],

@@ -43,7 +43,10 @@ from {{ cookiecutter.package_name }}.observability.pool_metrics import PoolColle
 {%- endif %}
 from {{ cookiecutter.package_name }}.observability.request_metrics import RequestMetrics
 {%- endif %}
-from {{ cookiecutter.package_name }}.observability.request_observer import ObserveRequestsMiddleware
+from {{ cookiecutter.package_name }}.observability.request_observer import (
+    ObserveRequestsMiddleware,
+    RequestObserver,
+)
 {%- if cookiecutter.tracing %}
 from {{ cookiecutter.package_name }}.observability.tracing import (
     TraceIdFilter,
@@ -129,6 +132,10 @@ def create_app(
             )
             yield
 
+    observers: list[RequestObserver] = [AccessLog()] if settings.access_log else []
+{%- if cookiecutter.metrics %}
+    observers.append(RequestMetrics(metrics))
+{%- endif %}
     app = FastAPI(
         title="{{ cookiecutter.project_name }}",
         description="{{ cookiecutter.description }}",
@@ -145,11 +152,7 @@ def create_app(
         # Pure ASGI only, outermost first.
         middleware=[
             Middleware(RequestIdMiddleware),
-{%- if cookiecutter.metrics %}
-            Middleware(ObserveRequestsMiddleware, observers=[RequestMetrics(metrics), AccessLog()]),
-{%- else %}
-            Middleware(ObserveRequestsMiddleware, observers=[AccessLog()]),
-{%- endif %}
+            Middleware(ObserveRequestsMiddleware, observers=observers),
             *edge_middleware(settings),
         ],
 {%- if cookiecutter.tracing %}

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     # Log lines as JSON (for a log pipeline) or readable text; unset: text in development only.
     log_format: Literal["json", "console"] | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # One line per request; the costliest part of the middleware, so it can be turned off where
+    # an ingress or a mesh already logs every request.
+    access_log: bool = True
 {%- if cookiecutter.database == "sqlite" %}
 
     database_url: SecretStr = SecretStr("sqlite+aiosqlite:///./{{ cookiecutter.package_name }}.db")

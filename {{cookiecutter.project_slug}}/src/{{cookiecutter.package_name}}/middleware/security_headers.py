@@ -27,14 +27,15 @@ class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, html_paths: Collection[str] = ()) -> None:
         self.app = app
         self.html_paths = frozenset(html_paths)
+        # Built once: every response adds one of these two lists unchanged.
+        self.html_headers = HEADERS
+        self.api_headers = [*HEADERS, (b"content-security-policy", API_POLICY.encode("latin-1"))]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = list(HEADERS)
-        if scope["path"] not in self.html_paths:
-            headers.append((b"content-security-policy", API_POLICY.encode("latin-1")))
+        headers = self.html_headers if scope["path"] in self.html_paths else self.api_headers
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

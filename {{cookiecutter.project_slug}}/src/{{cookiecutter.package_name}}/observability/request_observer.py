@@ -29,7 +29,7 @@ class ObserveRequestsMiddleware:
         self.routes = RouteTemplates()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or not self.observers:
             await self.app(scope, receive, send)
             return
         # Unless a response starts, the server answers 500 (an error escaped the app).
