@@ -83,6 +83,16 @@ async def test_one_access_line_per_request_with_the_route_template(
     assert access["duration_ms"] >= 10  # the endpoint sleeps 10 ms
 
 
+async def test_an_outbound_call_adds_no_line_of_its_own(
+    client: httpx2.AsyncClient, upstream: FakeUpstream
+) -> None:
+    upstream.handler = lambda request: httpx2.Response(200, json={"text": "t", "author": "a"})
+    with capture_log() as log:
+        response = await client.get("/api/v1/quotes/today")
+    assert response.status_code == 200
+    assert [line["logger"] for line in log.lines() if line["request_id"]] == [ACCESS_LOGGER]
+
+
 @pytest.mark.parametrize("changes", [{"access_log": False}])
 async def test_the_access_line_can_be_turned_off(client: httpx2.AsyncClient) -> None:
     with capture_log() as log:
