@@ -1,20 +1,21 @@
 """The one outbound HTTP client the whole service shares, so connections are pooled."""
 
-# httpx2 imports its connection pool (httpcore2, which reads its package metadata) only when the
-# first transport is made, in the lifespan, on the event loop; importing it here does it before.
-import httpcore2  # noqa: F401
-import httpx2
+from functools import partial
 
+import httpx2
+from anyio import to_thread
+
+from {{ cookiecutter.package_name }}.infra.network import AiohttpPool
 from {{ cookiecutter.package_name }}.infra.retry import RetryTransport
 from {{ cookiecutter.package_name }}.request_id import propagate_request_id
 from {{ cookiecutter.package_name }}.settings import Settings
 
 
-async def open_transport(settings: Settings) -> httpx2.AsyncHTTPTransport:
-    """The connection pool to the upstreams, the innermost layer under the shared client."""
-    return httpx2.AsyncHTTPTransport(
-        limits=httpx2.Limits(max_connections=settings.http_max_connections)
-    )
+async def open_transport(settings: Settings) -> httpx2.AsyncBaseTransport:
+    """The connection pool to the upstreams, the innermost layer under the shared client. Made
+    in a thread: it reads the CA certificates, and its first use imports modules, from disk."""
+    limits = httpx2.Limits(max_connections=settings.http_max_connections)
+    return await to_thread.run_sync(partial(AiohttpPool, limits=limits))
 
 
 async def open_http_client(
