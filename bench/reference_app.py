@@ -2,10 +2,11 @@
 
 The generated service's `/health/live` does the same work as `/hello`, so the ratio of the two
 is what the template's structure (routers, dependencies, error handlers, middleware, lifespan)
-costs per request. `/upstream` calls the upstream stub through a bare shared `httpx2.AsyncClient`
-with the generated service's pool size, to tell the HTTP client's own limits from the
-template's (retries, metrics, request-id propagation); `/upstream-aiohttp` makes the same call
-over aiohttp's connection pool (httpx-aiohttp's transport for httpx2), the alternative to weigh.
+costs per request. `/upstream` calls the upstream stub through a bare
+shared `httpx2.AsyncClient` (httpx2's own pool) with the generated service's pool size, to tell
+the HTTP client's own limits from the template's (retries, metrics, request-id propagation);
+`/upstream-aiohttp` makes the same call over aiohttp's connection pool (httpx-aiohttp's
+transport for httpx2), as the service does.
 """
 
 import os

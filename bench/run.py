@@ -47,8 +47,6 @@ QUOTES = "quotes (upstream 100 ms)"
 LOGGED = "generated, access log on"
 BARE_QUOTES = "bare httpx2 call (upstream 100 ms)"
 AIOHTTP_QUOTES = "httpx2 over aiohttp (upstream 100 ms)"
-# What the reference app needs beyond the generated service's dependencies.
-REFERENCE_EXTRAS = ("httpx-aiohttp",)
 VERSIONS_OF = ("fastapi", "starlette", "pydantic", "uvicorn", "httpx2", "sqlalchemy")
 
 
@@ -608,10 +606,8 @@ def observability_bakes(workdir: Path) -> tuple[Bake, Bake] | None:
 
 
 def start_reference(stack: contextlib.ExitStack, bake: Bake, stub: Server) -> Server:
-    """Serve the reference app from the baked environment, with what it needs added there
-    after the timings (nothing the baked service imports)."""
-    install_args = ["uv", "pip", "install", "--quiet", "--python", str(bake.python)]
-    run([*install_args, *REFERENCE_EXTRAS], bake.project, child_env())
+    """Serve the reference app from the baked environment: the service's dependencies are
+    all it needs."""
     args = uvicorn(bake.python, "reference_app:app", "--app-dir", str(BENCH))
     env = child_env(BENCH_UPSTREAM_URL=stub.base)
     return serve(stack, "reference", args, BENCH, env, "/hello")
