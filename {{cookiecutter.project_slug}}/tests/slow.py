@@ -13,8 +13,8 @@ RUN_EVERYTHING = 'uv run pytest -m ""'
 def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, exitstatus: pytest.ExitCode
 ) -> None:
-    if exitstatus not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
-        return  # the run stopped early: what it left out is not the news
+    if exitstatus == pytest.ExitCode.INTERRUPTED:
+        return  # the run stopped before its tests: what it left out is not the news
     left_out = [
         item
         for item in terminalreporter.stats.get("deselected", [])
