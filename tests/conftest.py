@@ -57,6 +57,8 @@ class SharedEnv:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.python = path / "bin" / "python"
+        # mypy's cache of the libraries the bakes share; it rechecks whatever changed.
+        self.mypy_cache = path.parent / "mypy-cache"
         self._installed: set[str] = set()
 
     def install(self, project: Path) -> None:

@@ -168,25 +168,41 @@ def test_every_python_file_compiles(bake: Callable[[str], Path], name: str) -> N
         compile(path.read_text(), str(path), "exec")
 
 
+# The tests marked `slow` (uvicorn processes, schemathesis, a database outage) take seconds
+# each; a plain `pytest` leaves them out. They run once per database variant: here for these
+# two, and for SQLite in the end-to-end test's `make test`.
+SLOW_TESTS_RUN_IN = {"everything-on", "no-database"}
+
+
 @pytest.mark.parametrize("name", ALL)
 @pytest.mark.parametrize(
     "tool",
     [
         ["-m", "ruff", "check", "--no-cache", "."],
         ["-m", "ruff", "format", "--no-cache", "--check", "."],
-        ["-m", "mypy", "--no-incremental"],
-        # Tests marked `server` start uvicorn in a process of their own: the end-to-end test
-        # runs them, in the defaults bake's whole suite.
-        ["-m", "pytest", "-p", "no:cacheprovider", "--cov", "-q", "-m", "not server"],
+        # Incremental, on a cache the bakes share: each checks only its own modules again,
+        # not FastAPI, SQLAlchemy and pydantic.
+        ["-m", "mypy"],
+        ["-m", "pytest", "-p", "no:cacheprovider", "--cov", "-q"],
     ],
     ids=["ruff", "ruff-format", "mypy", "pytest"],
 )
 def test_baked_project_passes_its_own_checks(
     bake: Callable[[str], Path], shared_env: SharedEnv, name: str, tool: list[str]
 ) -> None:
-    if "pytest" in tool and COMBINATIONS[name].get("database") == "postgresql":
-        require_postgres()
-    check(shared_env.run(bake(name), *tool))
+    if "pytest" in tool:
+        if COMBINATIONS[name].get("database") == "postgresql":
+            require_postgres()
+        if name in SLOW_TESTS_RUN_IN:
+            tool = [*tool, "-m", ""]
+    if "mypy" in tool:
+        tool = [*tool, "--cache-dir", str(shared_env.mypy_cache)]
+    result = shared_env.run(bake(name), *tool)
+    check(result)
+    if "pytest" in tool:
+        # A run that leaves tests out says so, and how to run them; a full run says nothing.
+        said = 'slow tests deselected: run everything with `uv run pytest -m ""`' in result.stdout
+        assert said == (name not in SLOW_TESTS_RUN_IN), result.stdout
 
 
 def test_a_package_named_after_tests_keeps_the_import_order(tmp_path: Path) -> None:

@@ -8,6 +8,8 @@ that check-jsonschema ships, and kubernetes-validate against the newest Kubernet
 from __future__ import annotations
 
 import re
+import shlex
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -104,6 +106,49 @@ def test_every_ci_pairing_is_valid_and_runs_what_the_project_needs(
         assert tests_read
         assert f"{tests_read.group(1)}: postgresql+asyncpg://" in pipeline
     assert ("docker build" in pipeline) == docker
+
+
+PYTEST_COMMAND = re.compile(r"^\s*(?:- |run: )?uv run pytest(.*)$", re.MULTILINE)
+
+
+def slow_tests_left_out(shared_env: SharedEnv, project: Path, path: str) -> int:
+    """How many tests the pytest command in `path` deselects, as pytest itself counts them."""
+    (args,) = PYTEST_COMMAND.findall((project / path).read_text())
+    command = ["-m", "pytest", "-p", "no:cacheprovider", *shlex.split(args)]
+    result = shared_env.run(project, *command, "--no-cov", "--collect-only", "-q")
+    check(result)
+    deselected = re.search(r"(\d+) deselected", result.stdout)
+    return int(deselected.group(1)) if deselected else 0
+
+
+@pytest.mark.parametrize(
+    ("name", "path"),
+    [
+        pytest.param("defaults", "Makefile", marks=pytest.mark.xdist_group("defaults")),
+        pytest.param(
+            "defaults", ".github/workflows/ci.yml", marks=pytest.mark.xdist_group("defaults")
+        ),
+        pytest.param("no-database", ".gitlab-ci.yml", marks=pytest.mark.xdist_group("no-database")),
+    ],
+    ids=["make-test", "github", "gitlab"],
+)
+def test_make_test_and_ci_run_the_slow_tests_too(
+    bake: Callable[[str], Path], shared_env: SharedEnv, name: str, path: str
+) -> None:
+    """A plain `pytest` leaves the slow tests out; `make test` and CI must not."""
+    assert slow_tests_left_out(shared_env, bake(name), path) == 0
+
+
+@pytest.mark.xdist_group("defaults")
+def test_a_test_command_that_leaves_the_slow_tests_out_is_caught(
+    bake: Callable[[str], Path], shared_env: SharedEnv, tmp_path: Path
+) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(bake("defaults"), project)
+    makefile = project / "Makefile"
+    assert 'pytest --cov -m ""' in makefile.read_text()
+    makefile.write_text(makefile.read_text().replace('pytest --cov -m ""', "pytest --cov"))
+    assert slow_tests_left_out(shared_env, project, "Makefile") > 0
 
 
 # Each validator, shown a file broken on purpose, must fail: a check that passes anything is none.

@@ -223,18 +223,11 @@ MUTATIONS: dict[str, Mutation] = {
 }
 
 
-@pytest.fixture(scope="module")
-def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Shared by the mutants: only the mutated project is checked again, not its libraries."""
-    return tmp_path_factory.mktemp("mypy-cache")
-
-
 @pytest.mark.xdist_group("mutations")
 @pytest.mark.parametrize("name", MUTATIONS)
 def test_the_pitfall_is_caught_by_name(
     bake: Callable[[str], Path],
     shared_env: SharedEnv,
-    mypy_cache: Path,
     tmp_path: Path,
     name: str,
 ) -> None:
@@ -247,7 +240,8 @@ def test_the_pitfall_is_caught_by_name(
         tool, *paths = check.split()
         args = (*TOOLS[tool], *paths)
         if tool == "mypy":
-            args = (*args, "--cache-dir", str(mypy_cache))
+            # The bakes' cache: only the mutated modules are checked again.
+            args = (*args, "--cache-dir", str(shared_env.mypy_cache))
         result = shared_env.run(project, *args)
         return result.returncode, result.stdout + result.stderr
 

@@ -12,9 +12,9 @@ from {{ cookiecutter.package_name }}.settings import Settings
 from tests.fakes import UPSTREAM, FakeUpstream
 
 {% if cookiecutter.database != "none" -%}
-pytest_plugins = ["tests.loop_stalls", "tests.database"]
+pytest_plugins = ["tests.loop_stalls", "tests.slow", "tests.database"]
 {%- else -%}
-pytest_plugins = ["tests.loop_stalls"]
+pytest_plugins = ["tests.loop_stalls", "tests.slow"]
 {%- endif %}
 
 TEST_SETTINGS: dict[str, Any] = {

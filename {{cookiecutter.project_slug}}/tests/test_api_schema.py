@@ -1,19 +1,27 @@
 """Property-based tests from the service's own OpenAPI schema: schemathesis sends every
 operation generated requests, valid and not, and checks that none gets a 5xx and that every
-answer matches what the schema promises."""
+answer matches what the schema promises.
+
+They are slow: a plain `pytest` leaves them out. schemathesis and hypothesis take a second to
+import, so only the tests import them, and a run without these tests does not pay for them.
+"""
+
+from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, given, settings
-from schemathesis.python import asgi
 
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
 from tests.fakes import FakeUpstream
+
+if TYPE_CHECKING:
+    import schemathesis
+
+pytestmark = pytest.mark.slow
 
 # Enough to reach the limits of every parameter and field, few enough to stay fast.
 EXAMPLES = 20
@@ -31,6 +39,9 @@ def operations() -> list[Any]:
 
 @pytest.fixture
 def api_schema(settings: Settings, upstream: FakeUpstream) -> Iterator[schemathesis.BaseSchema]:
+    import schemathesis
+    from schemathesis.python import asgi
+
     upstream.handler = lambda request: httpx2.Response(200, json={"text": "t", "author": "a"})
     settings = settings.model_copy(
         update={
@@ -51,6 +62,8 @@ def api_schema(settings: Settings, upstream: FakeUpstream) -> Iterator[schemathe
 def test_every_operation_honours_its_schema(
     api_schema: schemathesis.BaseSchema, method: str, path: str
 ) -> None:
+    from hypothesis import HealthCheck, given, settings
+
     @given(case=api_schema[path][method].as_strategy())
     @settings(
         max_examples=EXAMPLES,

@@ -120,7 +120,7 @@ def test_a_coroutine_never_awaited_is_reported() -> None:
         forgotten()  # type: ignore[unused-coroutine]  # the point of the test
 
 
-LATENCY = 0.5
+LATENCY = 0.25
 
 
 @pytest.fixture
@@ -153,6 +153,6 @@ async def test_concurrent_requests_overlap_their_waiting(
     )
     elapsed = time.perf_counter() - started
     assert {response.status_code for response in responses} == {200}
-    # Serialised, they would take count * LATENCY (10 s); overlapped, about one LATENCY. The
+    # Serialised, they would take count * LATENCY (5 s); overlapped, about one LATENCY. The
     # bound leaves room for a loaded machine and is still five times below serial.
     assert elapsed < 4 * LATENCY, f"{count} requests took {elapsed:.2f} s"

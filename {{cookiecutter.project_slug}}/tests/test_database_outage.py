@@ -21,6 +21,9 @@ CONNECT_TIMEOUT = 0.5
 # A password the server (trust authentication) never asks for, to show it is never logged.
 PASSWORD = "hunter2-do-not-leak"  # noqa: S105 (a made-up one, to look for)
 
+# Three requests each wait out CONNECT_TIMEOUT against the cut proxy.
+pytestmark = pytest.mark.slow
+
 
 class SwitchableProxy:
     """Forwards TCP connections to the server while on. Cut off, it drops every connection

@@ -13,8 +13,8 @@ from {{ cookiecutter.package_name }}.resources import Resources
 from {{ cookiecutter.package_name }}.settings import Settings
 
 INTERVAL = 0.01
-THRESHOLD = 0.25
-STALL = 0.3
+THRESHOLD = 0.1
+STALL = 0.15
 
 
 def hold_the_loop(seconds: float) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.pool import NullPool
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.infra.database import close_database, open_database
 from {{ cookiecutter.package_name }}.settings import Settings
-from tests.database import alembic_config, created_database
+from tests.database import alembic_config, created_database, empty_tables, written
 
 ITEMS = "/api/v1/items"
 RACERS = 5
@@ -169,3 +169,22 @@ def test_each_run_gets_a_database_of_its_own_and_drops_it(
         assert name != make_url(migrated_database_url).database
         assert asyncio.run(database_exists(server, name))
     assert not asyncio.run(database_exists(server, name))
+
+
+async def test_a_test_that_wrote_gets_its_tables_emptied(database_url: str) -> None:
+    """Isolation skips TRUNCATE after a test that wrote nothing, and only then: rows left behind
+    count, and so does an id drawn for a row deleted since, or the next test's ids would move."""
+    engine = create_async_engine(database_url, poolclass=NullPool)
+    try:
+        async with engine.begin() as connection:
+            assert not await written(connection, ["items"])
+            await connection.execute(
+                text("INSERT INTO items (name, created_at, updated_at) VALUES ('x', now(), now())")
+            )
+            assert await written(connection, ["items"]), "a row left behind"
+            await connection.execute(text("DELETE FROM items"))
+            assert await written(connection, ["items"]), "an id drawn"
+            await empty_tables(connection)
+            assert not await written(connection, ["items"])
+    finally:
+        await engine.dispose()

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from {{ cookiecutter.package_name }}.settings import Settings
 from tests.server import PREFIX, SlowUpstream, serve, service_env
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.slow, pytest.mark.server]
 
 PROJECT = Path(__file__).resolve().parents[1]
 QUOTE = "/api/v1/quotes/today"

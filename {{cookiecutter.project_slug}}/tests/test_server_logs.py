@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx2
 import pytest
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.slow, pytest.mark.server]
 
 ENV_PREFIX = "{{ cookiecutter.__env_prefix }}"
 
