@@ -47,6 +47,7 @@ METRICS_FILES = [
     OBSERVABILITY / "metrics.py",
     OBSERVABILITY / "request_metrics.py",
     OBSERVABILITY / "http_metrics.py",
+    OBSERVABILITY / "metrics_extension.py",
     Path("tests") / "scrape.py",
     Path("tests") / "test_metrics.py",
     Path("tests") / "test_multiprocess_metrics.py",

@@ -11,6 +11,7 @@ from sqlalchemy import text
 {%- endif %}
 
 from {{ cookiecutter.package_name }}.app import create_app
+from {{ cookiecutter.package_name }}.features import default_extensions
 from {{ cookiecutter.package_name }}.observability.tracing import otlp_exporter, tracer_provider
 {%- if cookiecutter.database != "none" %}
 from {{ cookiecutter.package_name }}.resources import HttpClientDep, SessionDep
@@ -55,7 +56,9 @@ async def log(
     """Runs the traced service through one `GET /lookup`; the lifespan's end exports the spans."""
     upstream.handler = lambda request: httpx2.Response(200, json={})
     app: FastAPI = create_app(
-        settings, http_transport=httpx2.MockTransport(upstream), span_exporter=exporter
+        settings,
+        http_transport=httpx2.MockTransport(upstream),
+        extensions=default_extensions(span_exporter=exporter),
     )
     app.add_api_route("/lookup", lookup)
     transport = httpx2.ASGITransport(app=app)

@@ -1,19 +1,18 @@
 """The application factory and the lifespan that owns every I/O resource."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 
 import httpx2
 from fastapi import APIRouter, FastAPI
-{%- if cookiecutter.tracing %}
-from opentelemetry.sdk.trace.export import SpanExporter
-{%- endif %}
 from starlette.middleware import Middleware
 
 {% if cookiecutter.database != "none" -%}
 from {{ cookiecutter.package_name }}.database_errors import DATABASE_EXCEPTION_HANDLERS
 {% endif -%}
 from {{ cookiecutter.package_name }}.errors import COMMON_RESPONSES, EXCEPTION_HANDLERS
+from {{ cookiecutter.package_name }}.extension import Extension
+from {{ cookiecutter.package_name }}.features import default_extensions
 from {{ cookiecutter.package_name }}.health.router import router as health_router
 {%- if cookiecutter.database != "none" %}
 from {{ cookiecutter.package_name }}.infra.database import close_database, open_database
@@ -29,99 +28,54 @@ from {{ cookiecutter.package_name }}.items.router import router as items_router
 from {{ cookiecutter.package_name }}.loop_lag import LoopLagMonitor
 from {{ cookiecutter.package_name }}.middleware.stack import edge_middleware
 from {{ cookiecutter.package_name }}.observability.access_log import AccessLog
-{%- if cookiecutter.tracing and cookiecutter.database != "none" %}
-from {{ cookiecutter.package_name }}.observability.database_tracing import tracing_database
-{%- endif %}
-{%- if cookiecutter.metrics %}
-from {{ cookiecutter.package_name }}.observability.http_metrics import MeteredTransport
-{%- endif %}
 from {{ cookiecutter.package_name }}.observability.logging_config import configure_logging
-{%- if cookiecutter.metrics %}
-from {{ cookiecutter.package_name }}.observability.metrics import LoopLagCollector, Metrics
-{%- if cookiecutter.database != "none" %}
-from {{ cookiecutter.package_name }}.observability.pool_metrics import PoolCollector
-{%- endif %}
-from {{ cookiecutter.package_name }}.observability.request_metrics import RequestMetrics
-{%- endif %}
 from {{ cookiecutter.package_name }}.observability.request_observer import (
     ObserveRequestsMiddleware,
     RequestObserver,
 )
-{%- if cookiecutter.tracing %}
-from {{ cookiecutter.package_name }}.observability.tracing import (
-    TraceIdFilter,
-    otlp_exporter,
-    shutdown,
-    trace_http_client,
-    tracer_provider,
-)
-{%- endif %}
 from {{ cookiecutter.package_name }}.quotes.router import router as quotes_router
 from {{ cookiecutter.package_name }}.request_id import RequestIdMiddleware
 from {{ cookiecutter.package_name }}.resources import Resources
 from {{ cookiecutter.package_name }}.settings import Settings
-{% if cookiecutter.tracing %}
+
 
 def create_app(
     settings: Settings | None = None,
     *,
     http_transport: httpx2.AsyncBaseTransport | None = None,
-    span_exporter: SpanExporter | None = None,
+    extensions: Sequence[Extension] | None = None,
 ) -> FastAPI:
     """Build the service. `http_transport` replaces the network under the shared HTTP client;
-    `span_exporter` receives the traces instead of the OTLP endpoint."""
+    `extensions` replace the optional parts features.py lists."""
     settings = settings or Settings()
-    configure_logging(settings, TraceIdFilter())
-    tracing = tracer_provider(span_exporter or otlp_exporter())
-{%- else %}
-
-def create_app(
-    settings: Settings | None = None, *, http_transport: httpx2.AsyncBaseTransport | None = None
-) -> FastAPI:
-    """Build the service. `http_transport` replaces the network under the shared HTTP client."""
-    settings = settings or Settings()
-    configure_logging(settings)
-{%- endif %}
-{%- if cookiecutter.metrics %}
-    metrics = Metrics()
-{%- endif %}
+    if extensions is None:
+        extensions = default_extensions()
+    configure_logging(settings, *[f for extension in extensions for f in extension.log_filters()])
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Each resource is opened once here and closed, in reverse order, on shutdown.
         async with AsyncExitStack() as stack:
-{%- if cookiecutter.tracing %}
-            if tracing is not None:
-                stack.push_async_callback(shutdown, tracing)
-{%- endif %}
+            for extension in extensions:
+                extension.start(stack)
             loop_lag = stack.enter_context(
                 LoopLagMonitor(settings.loop_lag_interval, settings.loop_lag_threshold)
             )
-{%- if cookiecutter.metrics %}
-            stack.enter_context(metrics.collecting(LoopLagCollector(loop_lag)))
-{%- endif %}
+            for extension in extensions:
+                extension.watch_loop(stack, loop_lag)
 {%- if cookiecutter.database != "none" %}
             database = await open_database(settings)
             stack.push_async_callback(close_database, database)
-{%- if cookiecutter.metrics %}
-            stack.enter_context(metrics.collecting(PoolCollector(database.engine)))
-{%- endif %}
-{%- if cookiecutter.tracing %}
-            if tracing is not None:
-                stack.enter_context(tracing_database(database.engine, tracing))
-{%- endif %}
+            for extension in extensions:
+                extension.watch_database(stack, database)
 {%- endif %}
             transport = http_transport or await open_transport(settings)
-{%- if cookiecutter.metrics %}
-            http_client = await open_http_client(settings, MeteredTransport(transport, metrics))
-{%- else %}
+            for extension in extensions:
+                transport = extension.wrap_transport(transport)
             http_client = await open_http_client(settings, transport)
-{%- endif %}
             stack.push_async_callback(close_http_client, http_client)
-{%- if cookiecutter.tracing %}
-            if tracing is not None:
-                trace_http_client(http_client, tracing)
-{%- endif %}
+            for extension in extensions:
+                extension.watch_http_client(stack, http_client)
             app.state.resources = Resources(
                 settings=settings,
 {%- if cookiecutter.database != "none" %}
@@ -133,9 +87,8 @@ def create_app(
             yield
 
     observers: list[RequestObserver] = [AccessLog()] if settings.access_log else []
-{%- if cookiecutter.metrics %}
-    observers.append(RequestMetrics(metrics))
-{%- endif %}
+    observers += [o for extension in extensions for o in extension.request_observers()]
+    options = {k: v for extension in extensions for k, v in extension.app_options().items()}
     app = FastAPI(
         title="{{ cookiecutter.project_name }}",
         description="{{ cookiecutter.description }}",
@@ -155,11 +108,7 @@ def create_app(
             Middleware(ObserveRequestsMiddleware, observers=observers),
             *edge_middleware(settings),
         ],
-{%- if cookiecutter.tracing %}
-        # FastAPI's own OpenTelemetry spans (route template, dependencies, endpoint), sent to
-        # this app's provider; with none, FastAPI falls back to the global one, unset: no spans.
-        telemetry={"tracer_provider": tracing},
-{%- endif %}
+        **options,
     )
     api = APIRouter(prefix="/api/v1")
 {%- if cookiecutter.database != "none" %}
@@ -168,7 +117,6 @@ def create_app(
     api.include_router(quotes_router)
     app.include_router(health_router)
     app.include_router(api)
-{%- if cookiecutter.metrics %}
-    app.add_route("/metrics", metrics.endpoint, include_in_schema=False)
-{%- endif %}
+    for extension in extensions:
+        extension.add_routes(app)
     return app

@@ -1,11 +1,14 @@
 """A span per SQL statement, in the trace of the request that ran it."""
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AsyncExitStack, contextmanager
 
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from {{ cookiecutter.package_name }}.extension import Extension
+from {{ cookiecutter.package_name }}.infra.database import Database
 
 
 @contextmanager
@@ -24,3 +27,14 @@ def tracing_database(engine: AsyncEngine, provider: TracerProvider) -> Iterator[
         yield
     finally:
         instrumentor.uninstrument()
+
+
+class DatabaseTracingExtension(Extension):
+    """Traces the database's statements for as long as it is open; nothing without a provider."""
+
+    def __init__(self, provider: TracerProvider | None) -> None:
+        self.provider = provider
+
+    def watch_database(self, stack: AsyncExitStack, database: Database) -> None:
+        if self.provider is not None:
+            stack.enter_context(tracing_database(database.engine, self.provider))

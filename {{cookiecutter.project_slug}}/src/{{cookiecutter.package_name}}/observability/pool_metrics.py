@@ -1,12 +1,17 @@
 """Database pool usage, read from the engine's pool at scrape time."""
 
 from collections.abc import Iterable
+from contextlib import AsyncExitStack
 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
+
+from {{ cookiecutter.package_name }}.extension import Extension
+from {{ cookiecutter.package_name }}.infra.database import Database
+from {{ cookiecutter.package_name }}.observability.metrics import Metrics
 
 
 class PoolCollector(Collector):
@@ -35,3 +40,13 @@ class PoolCollector(Collector):
             "Connections opened beyond the pool size.",
             max(0, pool.overflow()),
         )
+
+
+class PoolMetricsExtension(Extension):
+    """Reports the pool gauges for as long as the database is open."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    def watch_database(self, stack: AsyncExitStack, database: Database) -> None:
+        stack.enter_context(self.metrics.collecting(PoolCollector(database.engine)))

@@ -8,6 +8,8 @@ an in-memory exporter. Its batch processor exports from a thread of its own, nev
 
 import logging
 import os
+from contextlib import AsyncExitStack
+from typing import Any
 
 import httpx2
 from anyio import to_thread
@@ -17,6 +19,8 @@ from opentelemetry.instrumentation.httpx import HTTPX2ClientInstrumentor
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+
+from {{ cookiecutter.package_name }}.extension import Extension
 
 SERVICE = "{{ cookiecutter.project_slug }}"
 ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
@@ -64,3 +68,28 @@ class TraceIdFilter(logging.Filter):
             record.trace_id = format(context.trace_id, "032x")
             record.span_id = format(context.span_id, "016x")
         return True
+
+
+class TracingExtension(Extension):
+    """Plugs the app's tracer provider into the service; with none, only the log filter (which
+    then finds no span) and FastAPI's fallback to the global provider remain."""
+
+    def __init__(self, provider: TracerProvider | None) -> None:
+        self.provider = provider
+
+    def log_filters(self) -> list[logging.Filter]:
+        return [TraceIdFilter()]
+
+    def app_options(self) -> dict[str, Any]:
+        # FastAPI's own OpenTelemetry spans (route template, dependencies, endpoint), sent to
+        # this app's provider; with none, FastAPI falls back to the global one, unset: no spans.
+        return {"telemetry": {"tracer_provider": self.provider}}
+
+    def start(self, stack: AsyncExitStack) -> None:
+        # First in, last out: the spans of everything the lifespan closes are exported.
+        if self.provider is not None:
+            stack.push_async_callback(shutdown, self.provider)
+
+    def watch_http_client(self, stack: AsyncExitStack, client: httpx2.AsyncClient) -> None:
+        if self.provider is not None:
+            trace_http_client(client, self.provider)

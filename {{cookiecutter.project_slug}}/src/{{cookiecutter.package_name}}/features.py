@@ -1,0 +1,59 @@
+"""The optional parts this service was generated with: the one list of them create_app uses."""
+{%- if cookiecutter.tracing %}
+
+from opentelemetry.sdk.trace.export import SpanExporter
+{%- endif %}
+
+from {{ cookiecutter.package_name }}.extension import Extension
+{%- if cookiecutter.tracing and cookiecutter.database != "none" %}
+from {{ cookiecutter.package_name }}.observability.database_tracing import DatabaseTracingExtension
+{%- endif %}
+{%- if cookiecutter.metrics %}
+from {{ cookiecutter.package_name }}.observability.metrics import Metrics
+from {{ cookiecutter.package_name }}.observability.metrics_extension import MetricsExtension
+{%- if cookiecutter.database != "none" %}
+from {{ cookiecutter.package_name }}.observability.pool_metrics import PoolMetricsExtension
+{%- endif %}
+{%- endif %}
+{%- if cookiecutter.tracing %}
+from {{ cookiecutter.package_name }}.observability.tracing import (
+    TracingExtension,
+    otlp_exporter,
+    tracer_provider,
+)
+{%- endif %}
+{% if cookiecutter.metrics or cookiecutter.tracing %}
+{% if cookiecutter.tracing %}
+def default_extensions(span_exporter: SpanExporter | None = None) -> list[Extension]:
+    """A fresh set for each app, which owns what they hold. `span_exporter` receives the spans
+    instead of the OTLP endpoint."""
+{%- else %}
+def default_extensions() -> list[Extension]:
+    """A fresh set for each app, which owns what they hold."""
+{%- endif %}
+{%- if cookiecutter.metrics %}
+    metrics = Metrics()
+{%- endif %}
+{%- if cookiecutter.tracing %}
+    provider = tracer_provider(span_exporter or otlp_exporter())
+{%- endif %}
+    return [
+{%- if cookiecutter.metrics %}
+        MetricsExtension(metrics),
+{%- if cookiecutter.database != "none" %}
+        PoolMetricsExtension(metrics),
+{%- endif %}
+{%- endif %}
+{%- if cookiecutter.tracing %}
+        TracingExtension(provider),
+{%- if cookiecutter.database != "none" %}
+        DatabaseTracingExtension(provider),
+{%- endif %}
+{%- endif %}
+    ]
+{%- else %}
+
+def default_extensions() -> list[Extension]:
+    """None so far: an optional part subclasses Extension and is listed here."""
+    return []
+{%- endif %}
