@@ -431,14 +431,15 @@ def load(wrk: str, target: Target, seconds: int) -> Sample:
 
 def drive(wrk: str, targets: list[Target], mode: Mode) -> Results:
     """Run every target once per round, starting each round one target later, so that drift
-    and the order of runs weigh on every server alike."""
-    if mode.warm_up:
-        for target in targets:
-            load(wrk, target, 1)
+    and the order of runs weigh on every server alike. Each measured run follows a 1 s warm-up
+    of the same target: between two runs of one server the others run for a minute, long
+    enough for its pooled upstream connections to expire (5 s) and its caches to go cold."""
     results = Results()
     for round_ in range(mode.rounds):
         shift = round_ % len(targets)
         for target in targets[shift:] + targets[:shift]:
+            if mode.warm_up:
+                load(wrk, target, 1)
             results.add(target, load(wrk, target, mode.seconds))
             print(f"  round {round_ + 1}: {target.server} {target.endpoint}", file=sys.stderr)
     return results
