@@ -1,9 +1,9 @@
 """The network under the shared client: aiohttp's connection pool behind httpx2's interface.
 
 httpx2's own pool (httpcore2) checks every pooled connection for every request it places: with
-100 calls waiting on a 100 ms upstream, a service spent about 1.3 ms of CPU per call through it
-and 0.72 ms through aiohttp's pool, and answered 0.7 against 0.92 of the ideal throughput (the
-template's bench/RESULTS.md). httpx-aiohttp adapts that pool to httpx2's transport interface.
+100 calls waiting on a 100 ms upstream, a bare app spent about 1.1 ms of CPU per call through it
+and 0.6 ms through aiohttp's pool (the template's bench/RESULTS.md); where CPU is short, that is
+the difference in throughput. httpx-aiohttp adapts that pool to httpx2's transport interface.
 """
 
 import aiohttp
