@@ -12,8 +12,9 @@ from {{ cookiecutter.package_name }}.settings import Settings
 
 
 async def open_transport(settings: Settings) -> httpx2.AsyncBaseTransport:
-    """The connection pool to the upstreams, the innermost layer under the shared client. Made
-    in a thread: it reads the CA certificates, and its first use imports modules, from disk."""
+    """The connection pool to the upstreams, the innermost layer under the shared client. Built
+    in a thread: building it reads the CA certificates and, the first time, imports httpcore2
+    (httpx2's SSL set-up) from disk. Its aiohttp session opens later, on the loop."""
     limits = httpx2.Limits(max_connections=settings.http_max_connections)
     return await to_thread.run_sync(partial(AiohttpPool, limits=limits))
 
