@@ -22,7 +22,8 @@ def pytest_terminal_summary(
     ]
     if left_out:
         terminalreporter.write_line(
-            f"{len(left_out)} slow tests deselected: run everything with `{RUN_EVERYTHING}` "
+            f"{len(left_out)} slow {'test' if len(left_out) == 1 else 'tests'} deselected: "
+            f"run everything with `{RUN_EVERYTHING}` "
             "or `make test`.",
             yellow=True,
             bold=True,

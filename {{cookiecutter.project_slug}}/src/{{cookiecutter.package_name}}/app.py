@@ -69,7 +69,11 @@ def create_app(
             for extension in extensions:
                 extension.watch_database(stack, database)
 {%- endif %}
-            transport = http_transport or await open_transport(settings)
+            network = http_transport or await open_transport(settings)
+            # Closed here as well as through the client: a layer that does not pass the close on
+            # must not leave the pool's connections open. Closing twice is harmless.
+            stack.push_async_callback(network.aclose)
+            transport = network
             for extension in extensions:
                 transport = extension.wrap_transport(transport)
             http_client = await open_http_client(settings, transport)

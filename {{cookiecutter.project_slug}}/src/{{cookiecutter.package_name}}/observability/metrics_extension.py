@@ -15,6 +15,9 @@ from {{ cookiecutter.package_name }}.observability.request_observer import Reque
 
 
 class MetricsExtension(Extension):
+    """Counts and times requests and outbound calls, reads the loop-lag monitor, and serves
+    it all on /metrics."""
+
     def __init__(self, metrics: Metrics) -> None:
         self.metrics = metrics
 
