@@ -21,6 +21,7 @@ DATABASE_FILES = [
     PACKAGE / "infra" / "orm.py",
     PACKAGE / "items",
     PACKAGE / "migrations",
+    Path("tests") / "test_database.py",
     Path("tests") / "test_database_errors.py",
     Path("tests") / "test_items.py",
     Path("tests") / "test_migrations.py",

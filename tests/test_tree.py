@@ -78,6 +78,7 @@ DATABASE = [
     "tests/test_items.py",
     "tests/test_migrations.py",
     "tests/test_readiness_database.py",
+    "tests/test_database.py",
     "tests/test_database_errors.py",
     "tests/test_secrets.py",
 ]

@@ -25,8 +25,10 @@ async def open_database(settings: Settings) -> Database:
     engine = create_async_engine(
         settings.database_url.get_secret_value(),
         echo=settings.database_echo,
-        pool_pre_ping=True,
 {%- if cookiecutter.database == "postgresql" %}
+        # A server drops idle connections (restart, failover, idle timeout): test each one
+        # before lending it, one round trip per checkout, rather than fail a request on it.
+        pool_pre_ping=True,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
         pool_timeout=settings.database_pool_timeout,
