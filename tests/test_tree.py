@@ -40,6 +40,7 @@ COMMON = [
     "src/{package}/health/router.py",
     "src/{package}/quotes/client.py",
     "tests/conftest.py",
+    "tests/asgi.py",
     "tests/loop_stalls.py",
     "tests/test_async_rules.py",
     "tests/test_extension.py",

@@ -9,6 +9,7 @@ from blockbuster import BlockBuster, blockbuster_ctx
 
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
+from tests.asgi import serving
 from tests.fakes import UPSTREAM, FakeUpstream
 
 {% if cookiecutter.database != "none" -%}
@@ -65,10 +66,5 @@ def upstream() -> FakeUpstream:
 @pytest.fixture
 async def client(settings: Settings, upstream: FakeUpstream) -> AsyncIterator[httpx2.AsyncClient]:
     app = create_app(settings, http_transport=httpx2.MockTransport(upstream))
-    async with (
-        app.router.lifespan_context(app),
-        httpx2.AsyncClient(
-            transport=httpx2.ASGITransport(app=app), base_url="http://test"
-        ) as client,
-    ):
+    async with serving(app) as client:
         yield client

@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute
 import {{ cookiecutter.package_name }}
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
+from tests.asgi import serving
 from tests.loop_stalls import STALL_LIMIT, EventLoopStallError
 
 
@@ -132,12 +133,7 @@ async def slow_upstream_client(settings: Settings) -> AsyncIterator[httpx2.Async
         return httpx2.Response(200, json={"text": "Later.", "author": "Nobody"})
 
     app = create_app(settings, http_transport=httpx2.MockTransport(slow_upstream))
-    async with (
-        app.router.lifespan_context(app),
-        httpx2.AsyncClient(
-            transport=httpx2.ASGITransport(app=app), base_url="http://test"
-        ) as client,
-    ):
+    async with serving(app) as client:
         yield client
 
 

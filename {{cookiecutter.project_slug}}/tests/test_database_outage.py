@@ -15,6 +15,7 @@ from sqlalchemy import make_url
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.database_errors import UNAVAILABLE
 from {{ cookiecutter.package_name }}.settings import Settings
+from tests.asgi import serving
 
 ITEMS = "/api/v1/items"
 CONNECT_TIMEOUT = 0.5
@@ -108,12 +109,7 @@ async def client(
             }
         )
     )
-    async with (
-        app.router.lifespan_context(app),
-        httpx2.AsyncClient(
-            transport=httpx2.ASGITransport(app=app), base_url="http://test"
-        ) as client,
-    ):
+    async with serving(app) as client:
         yield client
 
 

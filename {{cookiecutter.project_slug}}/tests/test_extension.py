@@ -21,6 +21,7 @@ from {{ cookiecutter.package_name }}.loop_lag import LoopLagMonitor
 from {{ cookiecutter.package_name }}.observability.request_observer import RequestObserver
 from {{ cookiecutter.package_name }}.resources import Resources
 from {{ cookiecutter.package_name }}.settings import Settings
+from tests.asgi import serving
 from tests.fakes import UPSTREAM, FakeUpstream
 from tests.log_capture import service_handler
 
@@ -162,11 +163,7 @@ async def test_the_build_hooks_add_log_filters_observers_options_and_routes(
 ) -> None:
     assert all(extension.log_filter in service_handler().filters for extension in extensions)
     assert app.summary == "summary from second"
-    transport = httpx2.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx2.AsyncClient(transport=transport, base_url="http://test") as client,
-    ):
+    async with serving(app) as client:
         events.clear()
         response = await client.get("/second")
         observed = list(events)

@@ -13,6 +13,7 @@ from prometheus_client import values
 
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
+from tests.asgi import serving
 from tests.scrape import scrape, value
 
 LIVE = {"method": "GET", "route": "/health/live", "status": "200"}
@@ -56,11 +57,7 @@ async def workers(
         clients = {}
         for pid in (101, 102):
             as_worker(pid)
-            app = create_app(settings)
-            await stack.enter_async_context(app.router.lifespan_context(app))
-            clients[pid] = await stack.enter_async_context(
-                httpx2.AsyncClient(transport=httpx2.ASGITransport(app=app), base_url="http://test")
-            )
+            clients[pid] = await stack.enter_async_context(serving(create_app(settings)))
         yield clients
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.pool import NullPool
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.infra.database import close_database, open_database
 from {{ cookiecutter.package_name }}.settings import Settings
+from tests.asgi import serving
 from tests.database import alembic_config, created_database, empty_tables, written
 
 ITEMS = "/api/v1/items"
@@ -98,13 +99,7 @@ async def test_readiness_gives_up_on_a_silent_server_within_the_connect_timeout(
             }
         )
     )
-    async with (
-        silent,
-        app.router.lifespan_context(app),
-        httpx2.AsyncClient(
-            transport=httpx2.ASGITransport(app=app), base_url="http://test"
-        ) as client,
-    ):
+    async with silent, serving(app) as client:
         started = time.perf_counter()
         response = await client.get("/health/ready")
         elapsed = time.perf_counter() - started

@@ -19,6 +19,7 @@ from {{ cookiecutter.package_name }}.resources import HttpClientDep, SessionDep
 from {{ cookiecutter.package_name }}.resources import HttpClientDep
 {%- endif %}
 from {{ cookiecutter.package_name }}.settings import Settings
+from tests.asgi import serving
 from tests.fakes import UPSTREAM, FakeUpstream
 from tests.log_capture import CapturedLog, capture_log
 {% if cookiecutter.database != "none" %}
@@ -61,11 +62,7 @@ async def log(
         extensions=default_extensions(span_exporter=exporter),
     )
     app.add_api_route("/lookup", lookup)
-    transport = httpx2.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx2.AsyncClient(transport=transport, base_url="http://test") as client,
-    ):
+    async with serving(app) as client:
         with capture_log() as log:
             response = await client.get("/lookup")
         assert response.status_code == 200
