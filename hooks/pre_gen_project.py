@@ -16,7 +16,6 @@ DATABASES = ("sqlite", "postgresql", "none")
 # Top-level modules the generated service imports; a package with one of these names shadows it.
 DEPENDENCY_MODULES = frozenset(
     {
-        "aiohttp",
         "aiosqlite",
         "alembic",
         "anyio",
@@ -26,7 +25,6 @@ DEPENDENCY_MODULES = frozenset(
         "fastapi_cli",
         "httpcore2",
         "httpx2",
-        "httpx_aiohttp",
         "mypy",
         "opentelemetry",
         "prometheus_client",

@@ -28,7 +28,6 @@ COMMON = [
     "src/{package}/extension.py",
     "src/{package}/features.py",
     "src/{package}/infra/http.py",
-    "src/{package}/infra/network.py",
     "src/{package}/infra/retry.py",
     "src/{package}/middleware/body_limit.py",
     "src/{package}/middleware/security_headers.py",
