@@ -56,6 +56,8 @@ METRICS_FILES = [
 METRICS_DATABASE_FILES = [OBSERVABILITY / "pool_metrics.py", Path("tests") / "test_pool_metrics.py"]
 TRACING_FILES = [OBSERVABILITY / "tracing.py", Path("tests") / "test_tracing.py"]
 TRACING_DATABASE_FILES = [OBSERVABILITY / "database_tracing.py"]
+# Prometheus and OpenTelemetry side by side: each call is counted once.
+METRICS_TRACING_FILES = [Path("tests") / "test_counted_once.py"]
 
 FIRST_COMMIT = "Start the service from the async-fastapi template"
 
@@ -98,6 +100,8 @@ def unneeded_files() -> list[Path]:
         paths += TRACING_FILES + TRACING_DATABASE_FILES
     elif DATABASE == "none":
         paths += TRACING_DATABASE_FILES
+    if not (ANSWERS["metrics"] and ANSWERS["tracing"]):
+        paths += METRICS_TRACING_FILES
     return paths
 
 

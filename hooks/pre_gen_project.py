@@ -20,7 +20,6 @@ AUTH = ("none", "jwt")
 # Top-level modules the generated service imports; a package with one of these names shadows it.
 DEPENDENCY_MODULES = frozenset(
     {
-        "aiohttp",
         "aiosqlite",
         "alembic",
         "anyio",
@@ -30,7 +29,6 @@ DEPENDENCY_MODULES = frozenset(
         "fastapi_cli",
         "httpcore2",
         "httpx2",
-        "httpx_aiohttp",
         "mypy",
         "opentelemetry",
         "prometheus_client",

@@ -28,7 +28,6 @@ COMMON = [
     "src/{package}/extension.py",
     "src/{package}/features.py",
     "src/{package}/infra/http.py",
-    "src/{package}/infra/network.py",
     "src/{package}/infra/retry.py",
     "src/{package}/middleware/body_limit.py",
     "src/{package}/middleware/security_headers.py",
@@ -168,6 +167,7 @@ OPTION_FILES: dict[str, list[str]] = {
     ],
     "tracing": ["src/{package}/observability/tracing.py", "tests/test_tracing.py"],
     "tracing with a database": ["src/{package}/observability/database_tracing.py"],
+    "metrics and tracing": ["tests/test_counted_once.py"],
     "license other than proprietary": ["LICENSE"],
     "init_git": [".git", "uv.lock"],
 }
@@ -196,6 +196,7 @@ def chosen_options(answer: dict[str, Any]) -> set[str]:
         "metrics with a database": answer["metrics"] and answer["database"] != "none",
         "tracing": answer["tracing"],
         "tracing with a database": answer["tracing"] and answer["database"] != "none",
+        "metrics and tracing": answer["metrics"] and answer["tracing"],
         "license other than proprietary": answer["license"] != "proprietary",
         "init_git": answer["init_git"],
     }
