@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import ast
+import json
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cookiecutter.environment import StrictEnvironment
+from cookiecutter.generate import generate_context
+from cookiecutter.prompt import prompt_for_config
 
-from tests.conftest import TEMPLATE, check, clean_env, run
+import local_extensions
+from tests.combinations import COMBINATIONS
+from tests.conftest import TEMPLATE, SharedEnv, check, clean_env, run
+from tests.test_bake import ALL
 
 
 def bake_cli(
@@ -52,6 +61,16 @@ BAD_ANSWERS: list[Any] = [
         {"project_slug": "-orders", "package_name": "orders"},
         "project_slug '-orders' is invalid",
         id="slug-leading-hyphen",
+    ),
+    pytest.param(
+        {"project_slug": "orders/service", "package_name": "orders"},
+        "project_slug 'orders/service' is invalid: it must name one folder",
+        id="slug-path",
+    ),
+    pytest.param(
+        {"project_slug": "..\\orders", "package_name": "orders"},
+        "project_slug '..\\\\orders' is invalid: it must name one folder",
+        id="slug-backslash",
     ),
     pytest.param(
         {"package_name": "Orders"},
@@ -100,6 +119,21 @@ BAD_ANSWERS: list[Any] = [
     ),
     pytest.param(
         {"package_name": "httpx2"}, "shadow the service's dependency 'httpx2'", id="dep-httpx2"
+    ),
+    pytest.param(
+        {"package_name": "schemathesis"},
+        "shadow the service's dependency 'schemathesis'",
+        id="dep-dev-schemathesis",
+    ),
+    pytest.param(
+        {"package_name": "hypothesis"},
+        "shadow the service's dependency 'hypothesis'",
+        id="dep-indirect-hypothesis",
+    ),
+    pytest.param(
+        {"package_name": "asyncpg", "database": "postgresql"},
+        "shadow the service's dependency 'asyncpg'",
+        id="dep-option-asyncpg",
     ),
     pytest.param(
         {"package_name": "pydantic"},
@@ -335,3 +369,82 @@ def test_no_repository_when_not_asked(tmp_path: Path) -> None:
     assert code == 0, output
     assert "async-fastapi:" not in output
     assert not (out_dir / "orders-service" / ".git").exists()
+
+
+def protected_modules(answers: dict[str, Any]) -> frozenset[str]:
+    """DEPENDENCY_MODULES as the pre-generation hook computes it for these answers."""
+    context = generate_context(str(TEMPLATE / "cookiecutter.json"), extra_context=answers)
+    rendered = prompt_for_config(context, no_input=True)
+    environment = StrictEnvironment(context={"cookiecutter": rendered}, keep_trailing_newline=True)
+    hook = (TEMPLATE / "hooks" / "pre_gen_project.py").read_text()
+    namespace: dict[str, Any] = {"__name__": "pre_gen_project"}
+    exec(environment.from_string(hook).render(cookiecutter=rendered), namespace)
+    return frozenset(namespace["DEPENDENCY_MODULES"])
+
+
+# Run in the environment the bake's dependencies are installed in: the top-level modules of each
+# installed distribution, by its normalised name.
+DISTRIBUTION_MODULES = """import importlib.metadata, json, re
+modules = {}
+for module, names in importlib.metadata.packages_distributions().items():
+    for name in names:
+        modules.setdefault(re.sub(r"[-_.]+", "_", name).lower(), []).append(module)
+print(json.dumps(modules))
+"""
+
+
+def third_party_imports(project: Path) -> set[str]:
+    """The top-level modules the bake's code imports that are neither its own nor the stdlib."""
+    own = {path.name for path in (project / "src").iterdir()} | {"tests", "__future__"}
+    imported: set[str] = set()
+    for path in project.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.partition(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.partition(".")[0])
+    return imported - own - set(sys.stdlib_module_names)
+
+
+def shadowing_risks(
+    project: Path, distributions: dict[str, list[str]], protected: frozenset[str]
+) -> list[str]:
+    """Names the hook would let a package take although the bake needs the module."""
+    pyproject = (project / "pyproject.toml").read_text()
+    problems = []
+    for requirement in local_extensions.requirements(pyproject):
+        module = local_extensions.import_name(requirement)
+        installed = distributions.get(local_extensions.distribution(requirement), [])
+        if module not in installed:
+            problems.append(f"{requirement}: installs {sorted(installed)}, not {module!r}")
+    problems += [
+        f"{module}: imported, and not protected"
+        for module in sorted(third_party_imports(project) - protected)
+    ]
+    return problems
+
+
+def test_a_module_the_hook_would_let_a_package_shadow_is_caught(tmp_path: Path) -> None:
+    (tmp_path / "src" / "svc").mkdir(parents=True)
+    (tmp_path / "src" / "svc" / "app.py").write_text(
+        "import json\nimport yaml\nfrom svc import x\n"
+    )
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\ndependencies = ["python-json-logger>=3", "pyyaml"]\n'
+    )
+    distributions = {"python_json_logger": ["pythonjsonlogger"], "pyyaml": ["yaml", "_yaml"]}
+    assert shadowing_risks(tmp_path, distributions, frozenset({"pythonjsonlogger"})) == [
+        "pyyaml: installs ['_yaml', 'yaml'], not 'pyyaml'",
+        "yaml: imported, and not protected",
+    ]
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_the_hook_protects_every_module_the_bake_needs(
+    bake: Callable[[str], Path], shared_env: SharedEnv, name: str
+) -> None:
+    project = bake(name)
+    result = shared_env.run(project, "-c", DISTRIBUTION_MODULES)
+    check(result)
+    protected = protected_modules(COMBINATIONS[name])
+    assert not shadowing_risks(project, json.loads(result.stdout), protected)

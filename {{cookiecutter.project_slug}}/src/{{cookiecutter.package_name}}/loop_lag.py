@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 class LoopLagMonitor:
     """Measures the lag of one event loop and warns when it reaches `threshold` (seconds).
 
-    Read `latest`, `worst`, `stalls` and `running` for health detail or monitoring. As a context
+    Read `latest`, `worst` and `stalls` for health detail or monitoring. As a context
     manager it measures the running loop until the block exits. `clock` measures the lag: by
     default the loop's own (wall) clock, which is what requests feel; the tests pass a CPU-time
     clock, which a busy machine does not inflate.
@@ -47,10 +47,6 @@ class LoopLagMonitor:
     def stalls(self) -> int:
         """How many timers ran at least `threshold` late."""
         return self._stalls
-
-    @property
-    def running(self) -> bool:
-        return self._timer is not None
 
     def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         """Measure `loop` (by default the running one); it need not be running yet."""
