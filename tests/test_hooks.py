@@ -12,13 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cookiecutter.environment import StrictEnvironment
-from cookiecutter.generate import generate_context
-from cookiecutter.prompt import prompt_for_config
 
 import local_extensions
 from tests.combinations import COMBINATIONS
-from tests.conftest import TEMPLATE, SharedEnv, check, clean_env, run
+from tests.conftest import TEMPLATE, SharedEnv, check, clean_env, hook_namespace, run
 from tests.test_bake import ALL
 
 
@@ -338,6 +335,7 @@ def test_without_uv_the_commit_is_made_and_the_missing_lock_said(tmp_path: Path)
     assert code == 0, output
     assert "async-fastapi: uv not found: no uv.lock yet; run `uv lock`" in output
     assert "created a git repository" in output
+    assert "async-fastapi: uv is not installed: `pipx install uv`" in output
     assert not (out_dir / "orders-service" / "uv.lock").exists()
 
 
@@ -367,19 +365,31 @@ def test_a_failed_commit_is_reported_without_failing_the_bake(tmp_path: Path) ->
 def test_no_repository_when_not_asked(tmp_path: Path) -> None:
     code, output, out_dir = bake_cli(tmp_path, init_git="no")
     assert code == 0, output
-    assert "async-fastapi:" not in output
+    assert "git" not in output
+    assert "uv.lock" not in output
     assert not (out_dir / "orders-service" / ".git").exists()
+
+
+def test_the_bake_ends_with_where_the_service_is_and_its_two_commands(tmp_path: Path) -> None:
+    code, output, out_dir = bake_cli(tmp_path, init_git="no", database="postgresql")
+    assert code == 0, output
+    lines = output.splitlines()
+    assert lines[-4:] == [
+        f"async-fastapi: the service is in {out_dir / 'orders-service'}; there,",
+        "async-fastapi:   serve it on http://127.0.0.1:8000:  "
+        "uv sync && uv run alembic upgrade head && uv run fastapi dev",
+        "async-fastapi:   test it:  uv run pytest",
+        'async-fastapi:   both need PostgreSQL on 127.0.0.1:5432 (README: "PostgreSQL")',
+    ]
+    # The README gives the same two commands.
+    readme = (out_dir / "orders-service" / "README.md").read_text()
+    assert "uv sync && uv run alembic upgrade head && uv run fastapi dev" in readme
+    assert "uv run pytest " in readme
 
 
 def protected_modules(answers: dict[str, Any]) -> frozenset[str]:
     """DEPENDENCY_MODULES as the pre-generation hook computes it for these answers."""
-    context = generate_context(str(TEMPLATE / "cookiecutter.json"), extra_context=answers)
-    rendered = prompt_for_config(context, no_input=True)
-    environment = StrictEnvironment(context={"cookiecutter": rendered}, keep_trailing_newline=True)
-    hook = (TEMPLATE / "hooks" / "pre_gen_project.py").read_text()
-    namespace: dict[str, Any] = {"__name__": "pre_gen_project"}
-    exec(environment.from_string(hook).render(cookiecutter=rendered), namespace)
-    return frozenset(namespace["DEPENDENCY_MODULES"])
+    return frozenset(hook_namespace("pre_gen_project", answers)["DEPENDENCY_MODULES"])
 
 
 # Run in the environment the bake's dependencies are installed in: the top-level modules of each

@@ -99,7 +99,7 @@ def service_env(**settings: str) -> dict[str, str]:
 
 @contextmanager
 def serve(env: dict[str, str], workdir: Path) -> Iterator[Server]:
-    """Start uvicorn as the image does (`uvicorn <package>.main:app`), wait until it answers.
+    """Start uvicorn as {% if cookiecutter.docker %}the image does{% else %}production would{% endif %} (`uvicorn <package>.main:app`), wait until it answers.
 
     `workdir` keeps a developer's .env out of the service's settings.
     """
