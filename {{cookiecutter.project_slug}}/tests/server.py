@@ -89,9 +89,7 @@ def service_env(**settings: str) -> dict[str, str]:
     (a developer's own log format or level must not change what the tests read), plus `settings`
     by their variable names."""
     env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith((PREFIX, "UVICORN_"))
+        key: value for key, value in os.environ.items() if not key.startswith((PREFIX, "UVICORN_"))
     }
     env.update({f"{PREFIX}{name.upper()}": value for name, value in settings.items()})
     return env
