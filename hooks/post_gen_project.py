@@ -16,7 +16,7 @@ DATABASES_WITH_VARIANTS = ("sqlite", "postgresql")
 
 # Paths that belong to one option value: they stay only when that value was chosen.
 DATABASE_FILES = [
-    PACKAGE / "database_errors.py",
+    PACKAGE / "errors" / "database.py",
     PACKAGE / "infra" / "database.py",
     PACKAGE / "infra" / "orm.py",
     PACKAGE / "items",
@@ -145,15 +145,35 @@ def init_git() -> str:
     return "created a git repository on branch main with a first commit"
 
 
+def next_steps() -> list[str]:
+    """Where the service is and its two commands, as its README gives them."""
+    migrate = "" if DATABASE == "none" else " && uv run alembic upgrade head"
+    steps = [
+        f"the service is in {Path.cwd()}; there,",
+        f"  serve it on http://127.0.0.1:8000:  uv sync{migrate} && uv run fastapi dev",
+        "  test it:  uv run pytest",
+    ]
+    if DATABASE == "postgresql":
+        steps.append('  both need PostgreSQL on 127.0.0.1:5432 (README: "PostgreSQL")')
+    if shutil.which("uv") is None:
+        steps.append(
+            "uv is not installed: `pipx install uv` or `python3 -m pip install --user uv` "
+            "installs it (more ways: https://docs.astral.sh/uv/getting-started/installation/)"
+        )
+    return steps
+
+
 def main() -> int:
     for path in VARIANT_FILES:
         choose_variant(path)
     for path in unneeded_files():
         remove(path)
+    lines = []
     if ANSWERS["init_git"]:
         # The lock belongs in the first commit, wherever that is made.
-        for line in (lock_dependencies(), init_git()):
-            print(f"async-fastapi: {line}")
+        lines += [lock_dependencies(), init_git()]
+    for line in lines + next_steps():
+        print(f"async-fastapi: {line}")
     return 0
 
 

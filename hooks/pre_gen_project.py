@@ -17,33 +17,12 @@ CACHES = ("none", "redis")
 JOBS = ("none", "taskiq")
 AUTH = ("none", "jwt")
 
-# Top-level modules the generated service imports; a package with one of these names shadows it.
-DEPENDENCY_MODULES = frozenset(
-    {
-        "aiosqlite",
-        "alembic",
-        "anyio",
-        "asyncpg",
-        "blockbuster",
-        "fastapi",
-        "fastapi_cli",
-        "httpcore2",
-        "httpx2",
-        "mypy",
-        "opentelemetry",
-        "prometheus_client",
-        "pydantic",
-        "pydantic_core",
-        "pydantic_settings",
-        "pytest",
-        "pytest_asyncio",
-        "pythonjsonlogger",
-        "ruff",
-        "sqlalchemy",
-        "starlette",
-        "uvicorn",
-    }
-)
+# Top-level modules of the service's dependencies, runtime and dev, read from its pyproject.toml
+# as this bake renders it (local_extensions.py); a package with one of these names shadows one.
+DECLARED_MODULES = json.loads(r"""{{ cookiecutter | dependency_modules | jsonify }}""")
+# And the modules of what they bring that the service imports itself.
+INDIRECT_MODULES = {"anyio", "hypothesis", "pydantic_core", "starlette"}
+DEPENDENCY_MODULES = frozenset(DECLARED_MODULES) | INDIRECT_MODULES
 
 # sys.stdlib_module_names leaves out `test`, and lacks modules added after this interpreter.
 STDLIB_MODULES = frozenset(sys.stdlib_module_names) | {"test", "annotationlib", "compression"}

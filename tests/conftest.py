@@ -17,7 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cookiecutter.environment import StrictEnvironment
+from cookiecutter.generate import generate_context
 from cookiecutter.main import cookiecutter
+from cookiecutter.prompt import prompt_for_config
 
 from tests.combinations import COMBINATIONS
 
@@ -112,6 +115,18 @@ def bake_quietly(output: Path, **answers: Any) -> Path:
             extra_context={"init_git": False, **answers},
         )
     )
+
+
+def hook_namespace(hook: str, answers: dict[str, Any]) -> dict[str, Any]:
+    """The module-level names of a hook as cookiecutter renders it for `answers`, without
+    running its main()."""
+    defaults = generate_context(str(TEMPLATE / "cookiecutter.json"), extra_context=answers)
+    context = prompt_for_config(defaults, no_input=True)
+    environment = StrictEnvironment(context={"cookiecutter": context}, keep_trailing_newline=True)
+    source = (TEMPLATE / "hooks" / f"{hook}.py").read_text()
+    namespace: dict[str, Any] = {"__name__": hook}
+    exec(environment.from_string(source).render(cookiecutter=context), namespace)
+    return namespace
 
 
 @pytest.fixture(scope="session")

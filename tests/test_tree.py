@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+import io
 import json
 import re
+import tokenize
 import tomllib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +28,8 @@ COMMON = [
     "src/{package}/app.py",
     "src/{package}/main.py",
     "src/{package}/settings.py",
-    "src/{package}/errors.py",
+    "src/{package}/errors/__init__.py",
+    "src/{package}/errors/unhandled.py",
     "src/{package}/extension.py",
     "src/{package}/features.py",
     "src/{package}/infra/http.py",
@@ -33,7 +38,7 @@ COMMON = [
     "src/{package}/middleware/security_headers.py",
     "src/{package}/middleware/stack.py",
     "src/{package}/middleware/trusted_hosts.py",
-    "src/{package}/middleware/unhandled_errors.py",
+    "src/{package}/middleware/request_id.py",
     "src/{package}/loop_lag.py",
     "src/{package}/request_id.py",
     "src/{package}/health/router.py",
@@ -69,7 +74,7 @@ COMMON = [
     "Makefile",
 ]
 DATABASE = [
-    "src/{package}/database_errors.py",
+    "src/{package}/errors/database.py",
     "src/{package}/infra/database.py",
     "src/{package}/items/repository.py",
     "src/{package}/migrations/env.py",
@@ -251,27 +256,96 @@ def test_license_file_and_metadata_match_the_answer(bake: Callable[[str], Path],
         assert answer["author_name"] in text
 
 
-# Words that only the code of an option may contain: an option that is off leaves no trace.
-OPTION_WORDS = {
-    "metrics": re.compile(r"prometheus|metrics", re.IGNORECASE),
-    "tracing": re.compile(r"opentelemetry|\botel_|tracing|trace_id|\bspans?\b", re.IGNORECASE),
-}
+@dataclass(frozen=True)
+class Phrases:
+    """Words that only a bake with `option` may contain: where `off(answers)` holds, none of
+    `pattern` may appear. `prose_only`: the words are ordinary code words too (`items()`), so
+    only the README, the docs and the docstrings and comments of the code are read."""
+
+    option: str
+    off: Callable[[dict[str, Any]], bool]
+    pattern: re.Pattern[str]
+    prose_only: bool = False
+
+
+# What text may say about each option. A new option adds its entry; words it shares with another
+# option's text belong in a predicate that says when both are off.
+OPTION_PHRASES = [
+    Phrases("metrics", lambda a: not a["metrics"], re.compile(r"prometheus|metrics", re.I)),
+    Phrases(
+        "tracing",
+        lambda a: not a["tracing"],
+        re.compile(r"opentelemetry|\botel_|tracing|trace_id|\bspans?\b", re.I),
+    ),
+    Phrases(
+        "database",
+        lambda a: a["database"] == "none",
+        re.compile(
+            r"\b(the|its|a) database\b|database (pool|session)|\bsqlalchemy|\balembic|\bmigrat"
+            r"|\bitems?\b|\bpages? (of|hold)\b|a page at a time",
+            re.I,
+        ),
+        prose_only=True,
+    ),
+    Phrases(
+        "docker",
+        lambda a: not a["docker"],
+        re.compile(r"\bcontainer image|\bthe image\b|in the image|dockerfile|make image", re.I),
+        prose_only=True,
+    ),
+]
+
+
+def prose(path: Path, text: str) -> str:
+    """What a file says to its reader: all of a Markdown file; the docstrings and comments of
+    Python; the comments of anything else."""
+    if path.suffix == ".md":
+        return text
+    if path.suffix != ".py":
+        return "\n".join(re.findall(r"#(.*)", text))
+    tree = ast.parse(text)
+    docstrings = [
+        ast.get_docstring(node) or ""
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+    ]
+    tokens = tokenize.generate_tokens(io.StringIO(text).readline)
+    comments = [token.string for token in tokens if token.type == tokenize.COMMENT]
+    return "\n".join(docstrings + comments)
+
+
+def traces_of_options_that_are_off(project: Path, answer: dict[str, Any]) -> list[str]:
+    off = [phrases for phrases in OPTION_PHRASES if phrases.off(answer)]
+    traces = []
+    for path in text_files(project):
+        if path.name == "uv.lock":
+            continue
+        # errors="replace": a test run may leave binary files (.coverage) behind.
+        text = path.read_text(errors="replace")
+        for phrases in off:
+            searched = prose(path, text) if phrases.prose_only else text
+            if match := phrases.pattern.search(searched):
+                where = path.relative_to(project)
+                traces.append(f"{where}: {match.group()!r} ({phrases.option} is off)")
+    return traces
 
 
 @pytest.mark.parametrize("name", ALL)
 def test_an_option_that_is_off_leaves_no_trace(bake: Callable[[str], Path], name: str) -> None:
-    project = bake(name)
-    answer = answers(name)
-    off = [option for option in OPTION_WORDS if not answer[option]]
-    traces = [
-        f"{path.relative_to(project)}: {match.group()!r} ({option} is off)"
-        for path in text_files(project)
-        if path.name != "uv.lock"
-        for option in off
-        # errors="replace": a test run may leave binary files (.coverage) behind.
-        if (match := OPTION_WORDS[option].search(path.read_text(errors="replace")))
+    assert traces_of_options_that_are_off(bake(name), answers(name)) == []
+
+
+def test_text_about_an_option_that_is_off_is_caught(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("On shutdown the lifespan closes the database pool.\n")
+    (tmp_path / "app.py").write_text(
+        '"""Served as the image does."""\n\nfor key, value in {}.items():  # each item\n    pass\n'
+    )
+    answer = {"metrics": True, "tracing": True, "database": "none", "docker": False}
+    assert traces_of_options_that_are_off(tmp_path, answer) == [
+        "README.md: 'the database' (database is off)",
+        "app.py: 'item' (database is off)",
+        "app.py: 'the image' (docker is off)",
     ]
-    assert not traces
 
 
 def settings_fields(project: Path, package: str) -> list[str]:

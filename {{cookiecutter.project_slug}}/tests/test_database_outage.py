@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from sqlalchemy import make_url
 
 from {{ cookiecutter.package_name }}.app import create_app
-from {{ cookiecutter.package_name }}.database_errors import UNAVAILABLE
+from {{ cookiecutter.package_name }}.errors.database import UNAVAILABLE
 from {{ cookiecutter.package_name }}.settings import Settings
 from tests.asgi import serving
 

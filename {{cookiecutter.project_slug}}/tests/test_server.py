@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.server]
 PROJECT = Path(__file__).resolve().parents[1]
 QUOTE = "/api/v1/quotes/today"
 IN_FLIGHT = 4
-# uvicorn's own setting, read from the environment as the Dockerfile sets it.
+# uvicorn's own setting, read from the environment{% if cookiecutter.docker %} as the Dockerfile sets it{% endif %}.
 GRACE = "UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN"
 GRACE_SECONDS = 3
 # uvicorn re-raises the signal once it has shut down cleanly, as a well-behaved process does.
@@ -28,7 +28,11 @@ CLEAN_EXIT = (0, -signal.SIGTERM)
 
 @pytest.fixture
 def env(settings: Settings) -> dict[str, str]:
-    """The test's settings that a process cannot guess: where its database is, if any."""
+{%- if cookiecutter.database != "none" %}
+    """The test's settings that a process cannot guess: where its database is."""
+{%- else %}
+    """The test's settings that a process cannot guess: its secrets, if it has any."""
+{%- endif %}
     secrets = {name: value for name, value in settings if isinstance(value, SecretStr)}
     return service_env(**{name: value.get_secret_value() for name, value in secrets.items()})
 

@@ -1,4 +1,9 @@
-"""One error format for every failure: RFC 9457 problem details."""
+"""One error format for every failure: RFC 9457 problem details.
+
+This package is the one home of errors: here the format and the handlers of the errors the
+service expects; in unhandled.py, the log line of whatever else a request raises, which the
+service's middleware answers 500{% if cookiecutter.database != "none" %}; in database.py, the 503 of a database that does not answer{% endif %}.
+"""
 
 from collections.abc import Callable, Coroutine
 from http import HTTPStatus
@@ -60,6 +65,7 @@ class ServiceError(Exception):
         self.detail = detail
 
 
+{% if cookiecutter.database != "none" -%}
 class NotFoundError(ServiceError):
     status = HTTPStatus.NOT_FOUND
 
@@ -68,6 +74,7 @@ class ConflictError(ServiceError):
     status = HTTPStatus.CONFLICT
 
 
+{% endif -%}
 class UpstreamError(ServiceError):
     status = HTTPStatus.BAD_GATEWAY
 
@@ -112,7 +119,7 @@ async def validation_error_handler(request: Request, exc: RequestValidationError
     return problem(request, 422, "The request is not valid.", errors=errors)
 
 
-# Anything else is answered by middleware.unhandled_errors, which logs it with the request id.
+# Anything else is answered 500 by the service's middleware, and logged with the request id.
 EXCEPTION_HANDLERS: ExceptionHandlers = {
     ServiceError: service_error_handler,
     HTTPException: http_error_handler,
