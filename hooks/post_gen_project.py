@@ -162,8 +162,10 @@ def record_origin() -> str | None:
     template, directory = template_location()
     commit = None
     if shutil.which("git") is not None:
-        result = run("git", "-C", str(directory), "rev-parse", "--verify", "HEAD")
-        commit = result.stdout.strip() if result.returncode == 0 else None
+        # The template's own repository: not one that merely holds a copy in a subdirectory.
+        result = run("git", "-C", str(directory), "rev-parse", "--show-prefix", "HEAD")
+        prefix, _, head = result.stdout.partition("\n")
+        commit = head.strip() if result.returncode == 0 and not prefix else None
     answers = {key: value for key, value in ANSWERS.items() if not key.startswith("_")}
     record = {
         "template": template,

@@ -119,10 +119,15 @@ def test_a_template_named_by_a_relative_path_is_recorded_by_its_absolute_one(
     assert record(tmp_path / "out" / "orders-service")["template"] == str(template_repo)
 
 
+@pytest.mark.parametrize("where", ["in-no-repository", "inside-another-repository"])
 def test_a_template_that_is_no_git_checkout_is_recorded_without_a_commit_and_said_so(
-    template_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    template_repo: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str], where: str
 ) -> None:
     shutil.rmtree(template_repo / ".git")
+    if where == "inside-another-repository":
+        # A copy kept in some other project: that project's commit is not the template's.
+        git(tmp_path, "init", "--quiet")
+        commit_all(tmp_path, "A project that holds a copy of the template")
     project = bake_quietly_from(str(template_repo), tmp_path / "out")
     assert record(project)["commit"] is None
     assert "async-fastapi: the template is not a git checkout" in capfd.readouterr().out
