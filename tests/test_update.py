@@ -135,8 +135,9 @@ def test_a_template_that_is_no_git_checkout_is_recorded_without_a_commit_and_sai
 
 def change_the_template(template: Path) -> str:
     """A later commit of the template: a new file, an edited line nobody else touched, an edited
-    line the user changed too, and a file removed."""
+    line the user changed too, a file removed, and an edit to a file the user may delete."""
     project = template / SLUG
+    edit(project / ".dockerignore", "**/__pycache__\n", "**/__pycache__\n**/.pytest_cache\n")
     (project / "CONTRIBUTING.md").write_text(
         "# Contributing to {{ cookiecutter.project_name }}\n\nOpen a pull request.\n"
     )
@@ -155,6 +156,7 @@ def test_make_update_template_merges_the_template_and_keeps_the_users_changes(
     edit(project / "README.md", README_LINE, "Our orders service: every endpoint is")
     with (project / ".env.example").open("a") as env_file:
         env_file.write("# Ours: a setting of our own.\n")
+    (project / ".dockerignore").unlink()
     commit_all(project, "Our own changes")
     later = change_the_template(template_repo)
 
@@ -178,6 +180,10 @@ def test_make_update_template_merges_the_template_and_keeps_the_users_changes(
         re.MULTILINE,
     ), readme
     assert "UU README.md" in status(project).splitlines()
+    # A change to a file the user deleted has nowhere to go: it waits beside it, whole.
+    assert "kept for you to apply by hand: .dockerignore.rej" in output
+    assert not (project / ".dockerignore").exists()
+    assert "+**/.pytest_cache" in (project / ".dockerignore.rej").read_text()
     # What the update changed is the template's change, and nothing else.
     changed = git(project, "diff", "--cached", "--name-only").split()
     assert sorted(changed) == sorted(
@@ -201,7 +207,14 @@ def test_an_update_without_clashes_leaves_only_the_templates_changes(
     assert (project / "src" / "orders_service" / "main.py").read_text().startswith('"""Ours. ')
     changed = git(project, "diff", "--cached", "--name-only", ours).split()
     assert sorted(changed) == sorted(
-        [RECORD, "CONTRIBUTING.md", "Makefile", "README.md", "scripts/bench_middleware.py"]
+        [
+            RECORD,
+            ".dockerignore",
+            "CONTRIBUTING.md",
+            "Makefile",
+            "README.md",
+            "scripts/bench_middleware.py",
+        ]
     )
     assert record(project)["commit"] == later
     # Run again, it finds nothing more to do.
