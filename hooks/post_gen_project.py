@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -37,7 +38,10 @@ POSTGRESQL_FILES = [
 VARIANT_FILES = [
     Path("tests") / "database.py",
 ]
-CI_FILES = {"github": [Path(".github")], "gitlab": [Path(".gitlab-ci.yml")]}
+CI_FILES = {
+    "github": [Path(".github")],
+    "gitlab": [Path(".gitlab-ci.yml"), Path("renovate.json")],
+}
 DOCKER_FILES = [Path("Dockerfile"), Path(".dockerignore")]
 KUBERNETES_FILES = [Path("deploy")]
 # Without a database the service has no secret to hand the cluster.
@@ -60,6 +64,8 @@ TRACING_DATABASE_FILES = [OBSERVABILITY / "database_tracing.py"]
 METRICS_TRACING_FILES = [Path("tests") / "test_counted_once.py"]
 
 FIRST_COMMIT = "Start the service from the async-fastapi template"
+# Where the template came from and every answer: `make update-template` renders from it again.
+RECORD = Path(".async-fastapi.json")
 
 
 def remove(path: Path) -> None:
@@ -163,12 +169,49 @@ def next_steps() -> list[str]:
     return steps
 
 
+def template_location() -> tuple[str, Path]:
+    """The template as the bake named it (a local one as an absolute path), and its directory.
+
+    A relative path is relative to where cookiecutter started, which its hooks see as PWD.
+    """
+    directory = Path(os.environ.get("PWD", "."), ANSWERS["_repo_dir"]).resolve()
+    named = Path(os.environ.get("PWD", "."), ANSWERS["_template"])
+    return (str(named.resolve()) if named.is_dir() else ANSWERS["_template"]), directory
+
+
+def record_origin() -> str | None:
+    """Write the template, its commit and every answer; say so when the commit is unknown."""
+    template, directory = template_location()
+    commit = None
+    if shutil.which("git") is not None:
+        # The template's own repository: not one that merely holds a copy in a subdirectory.
+        result = run("git", "-C", str(directory), "rev-parse", "--show-prefix", "HEAD")
+        prefix, _, head = result.stdout.partition("\n")
+        commit = head.strip() if result.returncode == 0 and not prefix else None
+    answers = {key: value for key, value in ANSWERS.items() if not key.startswith("_")}
+    record = {
+        "template": template,
+        "checkout": ANSWERS.get("_checkout"),
+        "commit": commit,
+        "answers": answers,
+    }
+    RECORD.write_text(json.dumps(record, indent=2) + "\n")
+    if commit is None:
+        return (
+            f"the template is not a git checkout (or git is missing): {RECORD} records no "
+            "commit, so `make update-template` cannot tell what the template changed since"
+        )
+    return None
+
+
 def main() -> int:
     for path in VARIANT_FILES:
         choose_variant(path)
     for path in unneeded_files():
         remove(path)
     lines = []
+    if problem := record_origin():
+        lines.append(problem)
     if ANSWERS["init_git"]:
         # The lock belongs in the first commit, wherever that is made.
         lines += [lock_dependencies(), init_git()]

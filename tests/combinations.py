@@ -7,6 +7,8 @@ job), docker x kubernetes, kubernetes x database (the Secret and the migration i
 metrics x database (the pool gauges) and tracing x database (the SQL spans).
 The pairings that change only CI and container files are validated in test_files.py instead.
 
+Each combination's checks run on the Python it declares (on the newest this machine has when it
+lacks that one: 3.13 for 3.14 here), and every offered version is declared by one of them.
 Combinations that make the first commit use Python 3.11: `uv lock` in the post-generation hook
 needs an interpreter the project supports, and this machine cannot download another.
 """

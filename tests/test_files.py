@@ -44,6 +44,11 @@ def validate(project: Path) -> list[str]:
         commands.append(
             [tool("check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci", ".gitlab-ci.yml"]
         )
+    # The dependency bots' configurations, against the schemas the bots publish.
+    bots = {".github/dependabot.yml": "vendor.dependabot", "renovate.json": "vendor.renovate"}
+    for path, schema in bots.items():
+        if (project / path).exists():
+            commands.append([tool("check-jsonschema"), "--builtin-schema", schema, path])
     k8s = project / "deploy" / "k8s"
     if k8s.exists():
         # kustomize applies what the kustomization lists: it must be every manifest there.
@@ -165,6 +170,20 @@ BREAKAGES = [
         ".gitlab-ci.yml", "build-image:", "image:", "vendor.gitlab-ci", id="gitlab-schema"
     ),
     pytest.param(
+        ".github/dependabot.yml",
+        "interval: weekly",
+        "interval: fortnightly",
+        "vendor.dependabot",
+        id="dependabot-schema",
+    ),
+    pytest.param(
+        "renovate.json",
+        '"enabled": true',
+        '"enabled": "yes"',
+        "vendor.renovate",
+        id="renovate-schema",
+    ),
+    pytest.param(
         "deploy/k8s/pdb.yaml",
         "maxUnavailable: 1",
         "maxUnavailabel: 1",
@@ -185,7 +204,7 @@ BREAKAGES = [
 def test_validators_catch_a_broken_file(
     tmp_path: Path, path: str, old: str, new: str, culprit: str
 ) -> None:
-    ci = "gitlab" if path == ".gitlab-ci.yml" else "github"
+    ci = "gitlab" if path in {".gitlab-ci.yml", "renovate.json"} else "github"
     # The same answers bake files that pass (test_every_ci_pairing..., test_tooling_files...).
     project = bake_quietly(tmp_path, ci=ci, database="postgresql", kubernetes=True)
     target = project / path

@@ -70,6 +70,8 @@ COMMON = [
     "tests/test_server.py",
     "tests/test_unhandled_errors.py",
     "scripts/load_check.py",
+    "scripts/update_template.py",
+    ".async-fastapi.json",
     ".pre-commit-config.yaml",
     "Makefile",
 ]
@@ -145,8 +147,8 @@ def test_postgresql_tree(bake: Callable[[str], Path]) -> None:
 
 # The files each option adds; the post-generation hook removes them, whole, when it is off.
 OPTION_FILES: dict[str, list[str]] = {
-    "ci=github": [".github/workflows/ci.yml"],
-    "ci=gitlab": [".gitlab-ci.yml"],
+    "ci=github": [".github/workflows/ci.yml", ".github/dependabot.yml"],
+    "ci=gitlab": [".gitlab-ci.yml", "renovate.json"],
     "docker": ["Dockerfile", ".dockerignore"],
     "kubernetes": [
         "deploy/k8s/kustomization.yaml",
