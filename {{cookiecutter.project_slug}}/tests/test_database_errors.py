@@ -87,10 +87,10 @@ async def test_only_failures_to_reach_the_database_are_503(error: Exception, sta
 
 
 async def test_a_connect_refused_below_the_driver_is_named_unreachable(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, database_url: str
 ) -> None:
     """asyncpg raises a bare OSError when nothing listens; the engine names it."""
-    engine = create_async_engine("sqlite+aiosqlite://")
+    engine = create_async_engine(database_url)
     name_connect_failures(engine)
 
     def refuse(*args: object, **kwargs: object) -> None:
