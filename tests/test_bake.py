@@ -142,10 +142,11 @@ def test_a_readme_describing_what_is_not_there_is_caught(tmp_path: Path) -> None
 
 # The documented operations, and the routes outside the schema (such as /metrics).
 ROUTES = """import json
+from fastapi.routing import iter_route_contexts
 from {package}.app import create_app
 app = create_app()
-paths = [*app.openapi()["paths"], *(getattr(route, "path", "") for route in app.routes)]
-print(json.dumps(paths))
+routes = [context.path_format for context in iter_route_contexts(app.routes)]
+print(json.dumps([*app.openapi()["paths"], *filter(None, routes)]))
 """
 
 

@@ -49,7 +49,7 @@ COMMON = [
     "tests/test_main.py",
     "src/{package}/observability/__init__.py",
     "src/{package}/observability/access_log.py",
-    "src/{package}/observability/request_observer.py",
+    "src/{package}/middleware/request_observer.py",
     "src/{package}/observability/logging_config.py",
     "src/{package}/observability/routes.py",
     "tests/log_capture.py",

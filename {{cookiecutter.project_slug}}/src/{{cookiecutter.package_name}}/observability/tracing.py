@@ -8,7 +8,8 @@ an in-memory exporter. Its batch processor exports from a thread of its own, nev
 
 import logging
 import os
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx2
@@ -24,6 +25,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 
 from {{ cookiecutter.package_name }}.extension import Extension
+from {{ cookiecutter.package_name }}.resources import Resources
 
 SERVICE = "{{ cookiecutter.project_slug }}"
 ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
@@ -87,19 +89,21 @@ class TracingExtension(Extension):
     def __init__(self, provider: TracerProvider | None) -> None:
         self.provider = provider
 
-    def log_filters(self) -> list[logging.Filter]:
+    def log_filters(self) -> Sequence[logging.Filter]:
         return [TraceIdFilter()]
 
-    def app_options(self) -> dict[str, Any]:
+    def app_options(self) -> Mapping[str, Any]:
         # FastAPI's own OpenTelemetry spans (route template, dependencies, endpoint), sent to
         # this app's provider; with none, FastAPI falls back to the global one, unset: no spans.
         return {"telemetry": {"tracer_provider": self.provider, "meter_provider": METER_PROVIDER}}
 
-    def start(self, stack: AsyncExitStack) -> None:
-        # First in, last out: the spans of everything the lifespan closes are exported.
-        if self.provider is not None:
-            stack.push_async_callback(shutdown, self.provider)
-
-    def watch_http_client(self, stack: AsyncExitStack, client: httpx2.AsyncClient) -> None:
-        if self.provider is not None:
-            trace_http_client(client, self.provider)
+    @asynccontextmanager
+    async def lifespan(self, resources: Resources) -> AsyncIterator[None]:
+        if self.provider is None:
+            yield
+            return
+        trace_http_client(resources.http_client, self.provider)
+        try:
+            yield
+        finally:
+            await shutdown(self.provider)
