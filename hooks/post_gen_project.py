@@ -56,6 +56,13 @@ METRICS_FILES = [
 METRICS_DATABASE_FILES = [OBSERVABILITY / "pool_metrics.py", Path("tests") / "test_pool_metrics.py"]
 TRACING_FILES = [OBSERVABILITY / "tracing.py", Path("tests") / "test_tracing.py"]
 TRACING_DATABASE_FILES = [OBSERVABILITY / "database_tracing.py"]
+AUTH_FILES = [
+    PACKAGE / "auth",
+    Path("scripts") / "dev_token.py",
+    Path("tests") / "identity.py",
+    Path("tests") / "test_auth.py",
+    Path("tests") / "test_auth_server.py",
+]
 
 FIRST_COMMIT = "Start the service from the async-fastapi template"
 
@@ -98,6 +105,8 @@ def unneeded_files() -> list[Path]:
         paths += TRACING_FILES + TRACING_DATABASE_FILES
     elif DATABASE == "none":
         paths += TRACING_DATABASE_FILES
+    if ANSWERS["auth"] != "jwt":
+        paths += AUTH_FILES
     return paths
 
 
