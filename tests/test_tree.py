@@ -168,6 +168,18 @@ OPTION_FILES: dict[str, list[str]] = {
     ],
     "tracing": ["src/{package}/observability/tracing.py", "tests/test_tracing.py"],
     "tracing with a database": ["src/{package}/observability/database_tracing.py"],
+    "auth=jwt": [
+        "src/{package}/auth/__init__.py",
+        "src/{package}/auth/dependencies.py",
+        "src/{package}/auth/extension.py",
+        "src/{package}/auth/keys.py",
+        "src/{package}/auth/router.py",
+        "src/{package}/auth/tokens.py",
+        "scripts/dev_token.py",
+        "tests/identity.py",
+        "tests/test_auth.py",
+        "tests/test_auth_server.py",
+    ],
     "license other than proprietary": ["LICENSE"],
     "init_git": [".git", "uv.lock"],
 }
@@ -196,6 +208,7 @@ def chosen_options(answer: dict[str, Any]) -> set[str]:
         "metrics with a database": answer["metrics"] and answer["database"] != "none",
         "tracing": answer["tracing"],
         "tracing with a database": answer["tracing"] and answer["database"] != "none",
+        "auth=jwt": answer["auth"] == "jwt",
         "license other than proprietary": answer["license"] != "proprietary",
         "init_git": answer["init_git"],
     }
@@ -254,6 +267,7 @@ def test_license_file_and_metadata_match_the_answer(bake: Callable[[str], Path],
 OPTION_WORDS = {
     "metrics": re.compile(r"prometheus|metrics", re.IGNORECASE),
     "tracing": re.compile(r"opentelemetry|\botel_|tracing|trace_id|\bspans?\b", re.IGNORECASE),
+    "auth": re.compile(r"joserfc|jwks|bearer|auth_", re.IGNORECASE),
 }
 
 
@@ -261,7 +275,7 @@ OPTION_WORDS = {
 def test_an_option_that_is_off_leaves_no_trace(bake: Callable[[str], Path], name: str) -> None:
     project = bake(name)
     answer = answers(name)
-    off = [option for option in OPTION_WORDS if not answer[option]]
+    off = [option for option in OPTION_WORDS if answer[option] in (False, "none")]
     traces = [
         f"{path.relative_to(project)}: {match.group()!r} ({option} is off)"
         for path in text_files(project)
