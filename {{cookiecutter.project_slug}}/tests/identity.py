@@ -98,6 +98,7 @@ def bad_tokens(issuer: str = ISSUER) -> dict[str, str]:
         "tampered header": f"{retyped}.{payload}.{signature}",
         "truncated": good[:-20],
         "extra segments": f"{good}.e30",
+        "alg not a string": f"{segment({'alg': ['RS256'], 'kid': 'rsa-1'})}.{payload}.{signature}",
         "not a JWT": "not-a-token",
         "empty bearer": "",
     }

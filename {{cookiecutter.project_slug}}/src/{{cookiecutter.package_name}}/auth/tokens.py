@@ -75,7 +75,7 @@ class TokenVerifier:
             raise InvalidTokenError("the token is not a signed JWT") from error
         # Decided here, before any key is looked at: the token does not choose how it is checked.
         algorithm = header.get("alg")
-        if algorithm not in self._algorithms:
+        if not isinstance(algorithm, str) or algorithm not in self._algorithms:
             raise InvalidTokenError(f"the algorithm {algorithm!r} is not allowed")
         kid = header.get("kid")
         if not isinstance(kid, str):
