@@ -24,7 +24,9 @@ def identity_server() -> Iterator[IdentityServer]:
 
 @pytest.fixture
 {%- if cookiecutter.database != "none" %}
-def server(settings: Settings, identity_server: IdentityServer, tmp_path: Path) -> Iterator[Server]:
+def service(
+    settings: Settings, identity_server: IdentityServer, tmp_path: Path
+) -> Iterator[Server]:
     database_url = settings.database_url.get_secret_value()
     env = service_env(
         database_url=database_url,
@@ -32,7 +34,7 @@ def server(settings: Settings, identity_server: IdentityServer, tmp_path: Path) 
         auth_audience=AUDIENCE,
     )
 {%- else %}
-def server(identity_server: IdentityServer, tmp_path: Path) -> Iterator[Server]:
+def service(identity_server: IdentityServer, tmp_path: Path) -> Iterator[Server]:
     env = service_env(auth_issuer=identity_server.issuer, auth_audience=AUDIENCE)
 {%- endif %}
     with serve(env, tmp_path) as running:
@@ -44,16 +46,16 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}".rstrip()}
 
 
-def test_a_valid_token_is_accepted(server: Server, identity_server: IdentityServer) -> None:
+def test_a_valid_token_is_accepted(service: Server, identity_server: IdentityServer) -> None:
     token = mint("ec-1", issuer=identity_server.issuer)
-    response = httpx2.get(f"{server.url}/api/v1/me", headers=bearer(token), timeout=10)
+    response = httpx2.get(f"{service.url}/api/v1/me", headers=bearer(token), timeout=10)
     assert response.status_code == 200, response.text
     assert response.json()["subject"] == SUBJECT
 {%- if cookiecutter.database != "none" %}
 
 
-def test_the_scope_decides_who_may_write(server: Server, identity_server: IdentityServer) -> None:
-    items = f"{server.url}/api/v1/items"
+def test_the_scope_decides_who_may_write(service: Server, identity_server: IdentityServer) -> None:
+    items = f"{service.url}/api/v1/items"
     writer = mint(issuer=identity_server.issuer, scopes=["items:write"])
     reader = mint(issuer=identity_server.issuer, scopes=[])
     created = httpx2.post(items, json={"name": "outside"}, headers=bearer(writer), timeout=10)
@@ -65,10 +67,10 @@ def test_the_scope_decides_who_may_write(server: Server, identity_server: Identi
 {%- endif %}
 
 
-def test_every_bad_token_is_refused(server: Server, identity_server: IdentityServer) -> None:
+def test_every_bad_token_is_refused(service: Server, identity_server: IdentityServer) -> None:
     tokens = bad_tokens(identity_server.issuer)
     answers = {
-        name: httpx2.get(f"{server.url}/api/v1/me", headers=bearer(tokens[name]), timeout=10)
+        name: httpx2.get(f"{service.url}/api/v1/me", headers=bearer(tokens[name]), timeout=10)
         for name in BAD_TOKENS
     }
     wrong = {

@@ -12,6 +12,10 @@ from pathlib import Path
 
 import httpx2
 import pytest
+{%- if cookiecutter.auth == "jwt" %}
+
+from tests.identity import AUDIENCE, ISSUER
+{%- endif %}
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
 
@@ -29,6 +33,10 @@ def serve_one_request(tmp_path: Path) -> list[str]:
     """Start uvicorn, answer one request with a known id, stop; return what it logged."""
     port = free_port()
     env = {**os.environ, f"{ENV_PREFIX}ENVIRONMENT": "production"}
+{%- if cookiecutter.auth == "jwt" %}
+    # The service will not start without an identity provider; this test never asks it.
+    env |= {f"{ENV_PREFIX}AUTH_ISSUER": ISSUER, f"{ENV_PREFIX}AUTH_AUDIENCE": AUDIENCE}
+{%- endif %}
     command = [sys.executable, "-m", "uvicorn", "{{ cookiecutter.package_name }}.main:app"]
     server = subprocess.Popen(  # noqa: S603 (this interpreter, fixed arguments)
         [*command, "--port", str(port)],
