@@ -348,6 +348,39 @@ async def test_keys_can_come_from_a_local_file(
     assert provider.requests == []
 
 
+@pytest.fixture
+def dev_token(tmp_path: Path) -> tuple[str, dict[str, str]]:
+    """What scripts/dev_token.py prints on first use: a token, and the settings to trust it."""
+    result = subprocess.run(  # noqa: S603 (our own interpreter and arguments)
+        [
+            sys.executable,
+            "scripts/dev_token.py",
+            *("--scope", "items:write"),
+            *("--directory", str(tmp_path / ".dev-auth")),
+        ],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    prefix = Settings.model_config["env_prefix"]
+    lines = [line.removeprefix(prefix) for line in result.stderr.splitlines() if "=" in line]
+    values = dict(line.split("=", 1) for line in lines)
+    return result.stdout.strip(), {name.lower(): value for name, value in values.items()}
+
+
+async def test_a_development_token_works_with_the_settings_it_prints(
+    settings: Settings, dev_token: tuple[str, dict[str, str]]
+) -> None:
+    token, values = dev_token
+    assert values["auth_jwks_url"].startswith("file://")
+    app = create_app(settings.model_copy(update=values))
+    async with serving(app, token=token) as client:
+        response = await client.get(ME)
+    assert response.status_code == 200
+    assert response.json() == {"subject": "developer", "scopes": ["items:write"]}
+
+
 def test_lint_bans_pyjwts_blocking_key_client() -> None:
     planted = "from jwt import PyJWKClient\n\nPyJWKClient('https://idp.example.com/keys')\n"
     planted_path = "src/{{ cookiecutter.package_name }}/auth/planted.py"
