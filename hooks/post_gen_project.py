@@ -62,6 +62,13 @@ TRACING_FILES = [OBSERVABILITY / "tracing.py", Path("tests") / "test_tracing.py"
 TRACING_DATABASE_FILES = [OBSERVABILITY / "database_tracing.py"]
 # Prometheus and OpenTelemetry side by side: each call is counted once.
 METRICS_TRACING_FILES = [Path("tests") / "test_counted_once.py"]
+AUTH_FILES = [
+    PACKAGE / "auth",
+    Path("scripts") / "dev_token.py",
+    Path("tests") / "identity.py",
+    Path("tests") / "test_auth.py",
+    Path("tests") / "test_auth_server.py",
+]
 
 FIRST_COMMIT = "Start the service from the async-fastapi template"
 # Where the template came from and every answer: `make update-template` renders from it again.
@@ -108,6 +115,8 @@ def unneeded_files() -> list[Path]:
         paths += TRACING_DATABASE_FILES
     if not (ANSWERS["metrics"] and ANSWERS["tracing"]):
         paths += METRICS_TRACING_FILES
+    if ANSWERS["auth"] != "jwt":
+        paths += AUTH_FILES
     return paths
 
 

@@ -4,7 +4,8 @@ Every combination here runs the baked project's whole suite, so each one differs
 in code, not only in a file a validator checks. Together they cover every value of every option
 and the pairs that interact: ci x database (the PostgreSQL service in CI), ci x docker (the image
 job), docker x kubernetes, kubernetes x database (the Secret and the migration init container),
-metrics x database (the pool gauges) and tracing x database (the SQL spans).
+metrics x database (the pool gauges), tracing x database (the SQL spans) and auth x database
+(the items routes need a token and a scope; without a database only /api/v1/me does).
 The pairings that change only CI and container files are validated in test_files.py instead.
 
 Each combination's checks run on the Python it declares (on the newest this machine has when it
@@ -28,6 +29,7 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "kubernetes": True,
         "metrics": True,
         "tracing": True,
+        "auth": "jwt",
         "license": "Apache-2.0",
         "init_git": True,
     },
@@ -62,6 +64,7 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "docker": True,
         "kubernetes": True,
         "tracing": True,
+        "auth": "jwt",
         "license": "MIT",
         "init_git": False,
     },

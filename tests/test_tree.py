@@ -175,6 +175,18 @@ OPTION_FILES: dict[str, list[str]] = {
     "tracing": ["src/{package}/observability/tracing.py", "tests/test_tracing.py"],
     "tracing with a database": ["src/{package}/observability/database_tracing.py"],
     "metrics and tracing": ["tests/test_counted_once.py"],
+    "auth=jwt": [
+        "src/{package}/auth/__init__.py",
+        "src/{package}/auth/dependencies.py",
+        "src/{package}/auth/extension.py",
+        "src/{package}/auth/keys.py",
+        "src/{package}/auth/router.py",
+        "src/{package}/auth/tokens.py",
+        "scripts/dev_token.py",
+        "tests/identity.py",
+        "tests/test_auth.py",
+        "tests/test_auth_server.py",
+    ],
     "license other than proprietary": ["LICENSE"],
     "init_git": [".git", "uv.lock"],
 }
@@ -204,6 +216,7 @@ def chosen_options(answer: dict[str, Any]) -> set[str]:
         "tracing": answer["tracing"],
         "tracing with a database": answer["tracing"] and answer["database"] != "none",
         "metrics and tracing": answer["metrics"] and answer["tracing"],
+        "auth=jwt": answer["auth"] == "jwt",
         "license other than proprietary": answer["license"] != "proprietary",
         "init_git": answer["init_git"],
     }
@@ -294,6 +307,11 @@ OPTION_PHRASES = [
         lambda a: not a["docker"],
         re.compile(r"\bcontainer image|\bthe image\b|in the image|dockerfile|make image", re.I),
         prose_only=True,
+    ),
+    Phrases(
+        "auth",
+        lambda a: a.get("auth", "none") == "none",
+        re.compile(r"joserfc|jwks|bearer|auth_", re.I),
     ),
 ]
 

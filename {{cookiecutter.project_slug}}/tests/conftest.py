@@ -9,6 +9,9 @@ from blockbuster import BlockBuster, blockbuster_ctx
 
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
+{% if cookiecutter.auth == "jwt" -%}
+from tests import identity
+{% endif -%}
 from tests.asgi import serving
 from tests.fakes import UPSTREAM, FakeUpstream
 
@@ -24,6 +27,10 @@ TEST_SETTINGS: dict[str, Any] = {
     "trusted_hosts": ["test"],
     # Retries really wait, but briefly.
     "http_retry_max_delay": 0.01,
+{%- if cookiecutter.auth == "jwt" %}
+    # The identity provider every FakeUpstream also plays (tests/identity.py).
+    **identity.settings(),
+{%- endif %}
 }
 
 

@@ -26,7 +26,13 @@ from tests.loop_stalls import STALL_LIMIT, EventLoopStallError
 
 
 def is_async(function: Callable[..., Any]) -> bool:
-    return inspect.iscoroutinefunction(function) or inspect.isasyncgenfunction(function)
+    # A dependency may also be an object with an async __call__, as FastAPI's security schemes are.
+    call = function if inspect.isroutine(function) else type(function).__call__
+    return inspect.iscoroutinefunction(call) or inspect.isasyncgenfunction(call)
+
+
+def name(function: Callable[..., Any]) -> str:
+    return getattr(function, "__qualname__", type(function).__qualname__)
 
 
 def dependencies(dependant: Dependant) -> Iterator[Callable[..., Any]]:
@@ -61,9 +67,9 @@ def io_layer_modules() -> Iterator[ModuleType]:
 def test_every_endpoint_and_dependency_is_async(route: APIRoute) -> None:
     # A `def` endpoint or dependency runs in a thread pool: allowed by FastAPI, but here it
     # usually means a blocking call that should have been awaited.
-    assert is_async(route.endpoint), f"{route.endpoint.__qualname__} must be `async def`"
+    assert is_async(route.endpoint), f"{name(route.endpoint)} must be `async def`"
     for dependency in dependencies(route.dependant):
-        assert is_async(dependency), f"dependency {dependency.__qualname__} must be `async def`"
+        assert is_async(dependency), f"dependency {name(dependency)} must be `async def`"
 
 
 def test_the_routes_were_found() -> None:

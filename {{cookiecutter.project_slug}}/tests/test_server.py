@@ -4,6 +4,9 @@ import signal
 import subprocess
 import sys
 import time
+{%- if cookiecutter.auth == "jwt" %}
+from collections.abc import Iterator
+{%- endif %}
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -12,6 +15,9 @@ import pytest
 from pydantic import SecretStr
 
 from {{ cookiecutter.package_name }}.settings import Settings
+{%- if cookiecutter.auth == "jwt" %}
+from tests.identity import AUDIENCE, IdentityServer, mint
+{%- endif %}
 from tests.server import PREFIX, SlowUpstream, serve, service_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
@@ -26,6 +32,24 @@ GRACE_SECONDS = 3
 CLEAN_EXIT = (0, -signal.SIGTERM)
 
 
+{% if cookiecutter.auth == "jwt" -%}
+@pytest.fixture
+def identity_server() -> Iterator[IdentityServer]:
+    with IdentityServer() as server:
+        yield server
+
+
+@pytest.fixture
+def env(settings: Settings, identity_server: IdentityServer) -> dict[str, str]:
+    """The test's settings that a process cannot guess: where its database is, if any, and
+    whose tokens it accepts."""
+    secrets = {name: value for name, value in settings if isinstance(value, SecretStr)}
+    return service_env(
+        **{name: value.get_secret_value() for name, value in secrets.items()},
+        auth_issuer=identity_server.issuer,
+        auth_audience=AUDIENCE,
+    )
+{%- else -%}
 @pytest.fixture
 def env(settings: Settings) -> dict[str, str]:
 {%- if cookiecutter.database != "none" %}
@@ -35,6 +59,7 @@ def env(settings: Settings) -> dict[str, str]:
 {%- endif %}
     secrets = {name: value for name, value in settings if isinstance(value, SecretStr)}
     return service_env(**{name: value.get_secret_value() for name, value in secrets.items()})
+{%- endif %}
 
 
 def get_status(url: str) -> int:
@@ -68,9 +93,23 @@ def test_sigterm_lets_requests_in_flight_finish_within_the_grace_period(
     assert "Application shutdown complete" in output
 
 
+{% if cookiecutter.auth == "jwt" -%}
+def test_the_load_check_reports_no_errors(
+    env: dict[str, str], identity_server: IdentityServer
+) -> None:
+    token = mint(issuer=identity_server.issuer)
+    result = subprocess.run(  # noqa: S603 (our own interpreter and arguments)
+        [
+            sys.executable,
+            "scripts/load_check.py",
+            *("--requests", "60", "--concurrency", "6"),
+            *("--token", token),
+        ],
+{%- else -%}
 def test_the_load_check_reports_no_errors(env: dict[str, str]) -> None:
     result = subprocess.run(
         [sys.executable, "scripts/load_check.py", "--requests", "60", "--concurrency", "6"],
+{%- endif %}
         cwd=PROJECT,
         env=env,
         capture_output=True,

@@ -7,6 +7,9 @@ from pathlib import Path
 import httpx2
 import pytest
 
+{% if cookiecutter.auth == "jwt" -%}
+from tests.identity import AUDIENCE, ISSUER
+{% endif -%}
 from tests.server import serve, service_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
@@ -14,7 +17,13 @@ pytestmark = [pytest.mark.slow, pytest.mark.server]
 
 def serve_one_request(tmp_path: Path) -> list[str]:
     """Start uvicorn, answer one request with a known id, stop; return what it logged."""
-    with serve(service_env(environment="production"), tmp_path) as server:
+{%- if cookiecutter.auth == "jwt" %}
+    # The service will not start without an identity provider; this test never asks it.
+    env = service_env(environment="production", auth_issuer=ISSUER, auth_audience=AUDIENCE)
+{%- else %}
+    env = service_env(environment="production")
+{%- endif %}
+    with serve(env, tmp_path) as server:
         response = httpx2.get(f"{server.url}/health/live", headers={"X-Request-ID": "served-1"})
         assert response.status_code == 200
         output = server.stop()
