@@ -1,11 +1,17 @@
 """HTTP routes for items."""
 
+{% if cookiecutter.cache == "redis" -%}
+from functools import partial
+{% endif -%}
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
 from {{ cookiecutter.package_name }}.errors import Responses, problem_response
 from {{ cookiecutter.package_name }}.items import service
+{%- if cookiecutter.cache == "redis" %}
+from {{ cookiecutter.package_name }}.items.cache import ItemCacheDep
+{%- endif %}
 from {{ cookiecutter.package_name }}.items.schemas import (
     MAX_ID,
     MAX_PAGE_SIZE,
@@ -46,15 +52,35 @@ async def list_items(
 
 
 @router.get("/{item_id}", responses=NOT_FOUND)
+{%- if cookiecutter.cache == "redis" %}
+async def get_item(session: SessionDep, cache: ItemCacheDep, item_id: ItemId) -> ItemRead:
+    return await cache.read(item_id, partial(service.get_item, session, item_id))
+{%- else %}
 async def get_item(session: SessionDep, item_id: ItemId) -> ItemRead:
     return ItemRead.model_validate(await service.get_item(session, item_id))
+{%- endif %}
 
 
 @router.patch("/{item_id}", responses={**NOT_FOUND, **CONFLICT})
+{%- if cookiecutter.cache == "redis" %}
+async def update_item(
+    session: SessionDep, cache: ItemCacheDep, item_id: ItemId, data: ItemUpdate
+) -> ItemRead:
+    item = ItemRead.model_validate(await service.update_item(session, item_id, data))
+    await cache.forget(item_id)  # after the commit: no read can then cache the old row
+    return item
+{%- else %}
 async def update_item(session: SessionDep, item_id: ItemId, data: ItemUpdate) -> ItemRead:
     return ItemRead.model_validate(await service.update_item(session, item_id, data))
+{%- endif %}
 
 
 @router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
+{%- if cookiecutter.cache == "redis" %}
+async def delete_item(session: SessionDep, cache: ItemCacheDep, item_id: ItemId) -> None:
+    await service.delete_item(session, item_id)
+    await cache.forget(item_id)
+{%- else %}
 async def delete_item(session: SessionDep, item_id: ItemId) -> None:
     await service.delete_item(session, item_id)
+{%- endif %}
