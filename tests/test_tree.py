@@ -84,7 +84,6 @@ DATABASE = [
     "tests/test_secrets.py",
 ]
 POSTGRESQL = [
-    "compose.yaml",
     "tests/test_database_outage.py",
     "tests/test_postgresql.py",
 ]
@@ -152,7 +151,7 @@ OPTION_FILES: dict[str, list[str]] = {
         "deploy/k8s/pdb.yaml",
         "deploy/k8s/configmap.yaml",
     ],
-    "kubernetes with a database": ["deploy/k8s/secret.yaml"],
+    "kubernetes with a secret": ["deploy/k8s/secret.yaml"],
     "metrics": [
         "src/{package}/observability/metrics.py",
         "src/{package}/observability/request_metrics.py",
@@ -170,6 +169,30 @@ OPTION_FILES: dict[str, list[str]] = {
     "tracing with a database": ["src/{package}/observability/database_tracing.py"],
     "license other than proprietary": ["LICENSE"],
     "init_git": [".git", "uv.lock"],
+    "cache=redis": [
+        "src/{package}/cache/__init__.py",
+        "src/{package}/cache/client_identity.py",
+        "src/{package}/cache/events.py",
+        "src/{package}/cache/extension.py",
+        "src/{package}/cache/guard.py",
+        "src/{package}/cache/rate_limit.py",
+        "src/{package}/infra/redis.py",
+        "tests/redis_server.py",
+        "tests/test_rate_limit.py",
+        "tests/test_redis_guard.py",
+        "tests/test_redis_outage.py",
+        "tests/test_redis_rules.py",
+    ],
+    "cache=redis with a database": [
+        "src/{package}/cache/aside.py",
+        "src/{package}/items/cache.py",
+        "tests/test_item_cache.py",
+    ],
+    "cache=redis with metrics": [
+        "src/{package}/observability/cache_metrics.py",
+        "tests/test_cache_metrics.py",
+    ],
+    "a server to run locally (PostgreSQL or Redis)": ["compose.yaml", "tests/tcp_proxy.py"],
 }
 LICENSE_TITLES = {
     "MIT": "MIT License",
@@ -191,13 +214,19 @@ def chosen_options(answer: dict[str, Any]) -> set[str]:
         "ci=gitlab": answer["ci"] == "gitlab",
         "docker": answer["docker"],
         "kubernetes": answer["kubernetes"],
-        "kubernetes with a database": answer["kubernetes"] and answer["database"] != "none",
+        "kubernetes with a secret": answer["kubernetes"]
+        and (answer["database"] != "none" or answer["cache"] == "redis"),
         "metrics": answer["metrics"],
         "metrics with a database": answer["metrics"] and answer["database"] != "none",
         "tracing": answer["tracing"],
         "tracing with a database": answer["tracing"] and answer["database"] != "none",
         "license other than proprietary": answer["license"] != "proprietary",
         "init_git": answer["init_git"],
+        "cache=redis": answer["cache"] == "redis",
+        "cache=redis with a database": answer["cache"] == "redis" and answer["database"] != "none",
+        "cache=redis with metrics": answer["cache"] == "redis" and answer["metrics"],
+        "a server to run locally (PostgreSQL or Redis)": answer["database"] == "postgresql"
+        or answer["cache"] == "redis",
     }
     return {option for option, on in chosen.items() if on}
 
@@ -254,6 +283,7 @@ def test_license_file_and_metadata_match_the_answer(bake: Callable[[str], Path],
 OPTION_WORDS = {
     "metrics": re.compile(r"prometheus|metrics", re.IGNORECASE),
     "tracing": re.compile(r"opentelemetry|\botel_|tracing|trace_id|\bspans?\b", re.IGNORECASE),
+    "cache": re.compile(r"redis|rate.limit|ratelimit|\b429\b", re.IGNORECASE),
 }
 
 
@@ -261,7 +291,7 @@ OPTION_WORDS = {
 def test_an_option_that_is_off_leaves_no_trace(bake: Callable[[str], Path], name: str) -> None:
     project = bake(name)
     answer = answers(name)
-    off = [option for option in OPTION_WORDS if not answer[option]]
+    off = [option for option in OPTION_WORDS if answer[option] in (False, "none")]
     traces = [
         f"{path.relative_to(project)}: {match.group()!r} ({option} is off)"
         for path in text_files(project)

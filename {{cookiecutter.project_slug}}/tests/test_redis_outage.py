@@ -88,8 +88,7 @@ async def test_an_outage_is_survived_reported_and_recovered_from(
         created = await client.post(ITEMS, json={"name": "before"})
         item = f"{ITEMS}/{created.json()['id']}"
         assert (await client.get(item)).json()["name"] == "before"  # now cached
-{%- endif %}
-
+{% endif %}
         proxy.cut()
 {%- if cookiecutter.database != "none" %}
         assert (await client.get(item)).json()["name"] == "before"  # from the database
