@@ -100,20 +100,21 @@ class Cache:
     async def invalidate(self, key: str) -> None:
         """Forget `key`, after the write that changed it has committed."""
         try:
-            await self._invalidate_now(key)
+            await self._invalidate_now(key, even_in_backoff=True)
         except RedisUnavailableError:
             if len(self._owed) < MAX_OWED_INVALIDATIONS:
                 self._owed.add(key)
 
-    async def _invalidate_now(self, key: str) -> None:
+    async def _invalidate_now(self, key: str, *, even_in_backoff: bool = False) -> None:
         await self.guard.call(
             "invalidate",
             lambda: self._invalidate(keys=self.keys(key), args=[GENERATION_TTL_MS]),
-            even_in_backoff=True,
+            even_in_backoff=even_in_backoff,
         )
 
     async def _pay_owed(self) -> bool:
-        """Send the invalidations that failed earlier; whether all got through."""
+        """Send the invalidations that failed earlier, unless Redis is in its backoff; whether
+        all got through."""
         try:
             for key in list(self._owed):
                 await self._invalidate_now(key)

@@ -77,11 +77,18 @@ class RateLimiter:
         return [(b"ratelimit-policy", self.policy), (b"ratelimit", state)]
 
 
+class LimiterSource:
+    """Holds the limiter the lifespan builds: the middleware is built before it."""
+
+    def __init__(self) -> None:
+        self.limiter: RateLimiter | None = None
+
+
 class RateLimitMiddleware:
     """Pure ASGI: limits every request but the exempt ones while the lifespan runs and the
-    limit is on."""
+    limit is on. A request with neither a subject nor a client address (not over TCP) passes."""
 
-    def __init__(self, app: ASGIApp, source: "LimiterSource", events: CacheEvents) -> None:
+    def __init__(self, app: ASGIApp, source: LimiterSource, events: CacheEvents) -> None:
         self.app = app
         self.source = source
         self.events = events
@@ -112,13 +119,6 @@ class RateLimitMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
-
-
-class LimiterSource:
-    """Holds the limiter the lifespan builds: the middleware is built before it."""
-
-    def __init__(self) -> None:
-        self.limiter: RateLimiter | None = None
 
 
 def _exempt(path: str) -> bool:
