@@ -283,7 +283,7 @@ def test_license_file_and_metadata_match_the_answer(bake: Callable[[str], Path],
 OPTION_WORDS = {
     "metrics": re.compile(r"prometheus|metrics", re.IGNORECASE),
     "tracing": re.compile(r"opentelemetry|\botel_|tracing|trace_id|\bspans?\b", re.IGNORECASE),
-    "cache": re.compile(r"redis|rate.limit|ratelimit|\b429\b", re.IGNORECASE),
+    "cache": re.compile(r"\bredis\b|rate.limit|ratelimit|\b429\b", re.IGNORECASE),
 }
 
 
