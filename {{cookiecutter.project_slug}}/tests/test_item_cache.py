@@ -3,12 +3,13 @@ old value after a change, one load for a crowd of concurrent misses."""
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx2
 import pytest
+from fastapi import FastAPI
 from pydantic import BaseModel
 from redis.asyncio import Redis
 from sqlalchemy import event
@@ -18,6 +19,9 @@ from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.cache.aside import Cache
 from {{ cookiecutter.package_name }}.cache.events import CacheEvents, Lookup
 from {{ cookiecutter.package_name }}.cache.extension import CacheExtension
+from {{ cookiecutter.package_name }}.items.cache import ItemCache, get_item_cache
+from {{ cookiecutter.package_name }}.items.models import Item
+from {{ cookiecutter.package_name }}.items.schemas import ItemRead
 from {{ cookiecutter.package_name }}.settings import Settings
 from tests.asgi import serving
 from tests.fakes import FakeUpstream
@@ -57,15 +61,24 @@ class Service:
 
 
 @pytest.fixture
-async def service(settings: Settings, upstream: FakeUpstream) -> AsyncIterator[Service]:
-    events = Recorded()
-    extension = CacheExtension(events)
-    app = create_app(
-        settings, http_transport=httpx2.MockTransport(upstream), extensions=[extension]
+def events() -> Recorded:
+    return Recorded()
+
+
+@pytest.fixture
+def app(settings: Settings, upstream: FakeUpstream, events: Recorded) -> FastAPI:
+    extensions = [CacheExtension(events)]
+    return create_app(
+        settings, http_transport=httpx2.MockTransport(upstream), extensions=extensions
     )
+
+
+@pytest.fixture
+async def service(app: FastAPI, events: Recorded) -> AsyncIterator[Service]:
     async with serving(app) as client:
-        reads = ItemReads(app.state.resources.database.engine)
-        yield Service(client, reads, extension.cache, events)
+        resources = app.state.resources
+        reads = ItemReads(resources.database.engine)
+        yield Service(client, reads, resources.extensions.get(CacheExtension).cache, events)
 
 
 async def create(service: Service, name: str) -> str:
@@ -108,10 +121,35 @@ async def test_a_missing_item_is_never_cached(service: Service) -> None:
     assert service.reads.count == 2
 
 
-async def test_concurrent_reads_of_a_cold_item_read_the_database_once(service: Service) -> None:
+async def test_concurrent_reads_of_a_cold_item_read_the_database_once(
+    service: Service, app: FastAPI
+) -> None:
+    readers = 100
+
+    class GatedItemCache(ItemCache):
+        """The real cache, whose load waits until every reader has missed: without the single
+        flight each of them would then read the database."""
+
+        async def read(self, item_id: int, load: Callable[[], Awaitable[Item]]) -> ItemRead:
+            async def gated() -> Item:
+                while service.events.lookups.count("miss") < readers:
+                    service.events.looked_up.clear()
+                    await service.events.looked_up.wait()
+                return await load()
+
+            return await super().read(item_id, gated)
+
+    async def gated_cache() -> ItemCache:
+        return GatedItemCache(service.cache)
+
+    app.dependency_overrides[get_item_cache] = gated_cache
     item = await create(service, "hot")
     service.reads.count = 0
-    answers = await asyncio.gather(*(service.client.get(item) for _ in range(100)))
+    requests = []
+    for _ in range(readers):
+        requests.append(asyncio.create_task(service.client.get(item)))
+        await asyncio.sleep(0)  # one request's first steps per turn of the loop, not all at once
+    answers = await asyncio.gather(*requests)
     assert {response.status_code for response in answers} == {200}
     assert {response.json()["name"] for response in answers} == {"hot"}
     assert service.reads.count == 1
