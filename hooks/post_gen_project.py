@@ -13,6 +13,7 @@ from pathlib import Path
 ANSWERS = json.loads(r"""{{ cookiecutter | jsonify }}""")
 PACKAGE = Path("src") / ANSWERS["package_name"]
 DATABASE = ANSWERS["database"]
+CACHE = ANSWERS["cache"]
 DATABASES_WITH_VARIANTS = ("sqlite", "postgresql")
 
 # Paths that belong to one option value: they stay only when that value was chosen.
@@ -30,10 +31,13 @@ DATABASE_FILES = [
     Path("tests") / "test_secrets.py",
 ]
 POSTGRESQL_FILES = [
-    Path("compose.yaml"),
     Path("tests") / "test_database_outage.py",
     Path("tests") / "test_postgresql.py",
 ]
+# Local servers for development: PostgreSQL, Redis, or both.
+SERVER_FILES = [Path("compose.yaml")]
+# A TCP proxy the outage tests cut: of PostgreSQL, of Redis.
+OUTAGE_FILES = [Path("tests") / "tcp_proxy.py"]
 # Files written once per database, as `<stem>_<database>.py`: the chosen one takes the plain name.
 VARIANT_FILES = [
     Path("tests") / "database.py",
@@ -44,8 +48,8 @@ CI_FILES = {
 }
 DOCKER_FILES = [Path("Dockerfile"), Path(".dockerignore")]
 KUBERNETES_FILES = [Path("deploy")]
-# Without a database the service has no secret to hand the cluster.
-KUBERNETES_DATABASE_FILES = [Path("deploy") / "k8s" / "secret.yaml"]
+# Without a database or Redis the service has no secret to hand the cluster.
+KUBERNETES_SECRET_FILES = [Path("deploy") / "k8s" / "secret.yaml"]
 LICENSE_FILES = [Path("LICENSE")]
 OBSERVABILITY = PACKAGE / "observability"
 METRICS_FILES = [
@@ -69,6 +73,23 @@ AUTH_FILES = [
     Path("tests") / "test_auth.py",
     Path("tests") / "test_auth_server.py",
 ]
+CACHE_FILES = [
+    PACKAGE / "cache",
+    PACKAGE / "infra" / "redis.py",
+    OBSERVABILITY / "cache_metrics.py",
+    Path("tests") / "redis_server.py",
+    Path("tests") / "test_cache_metrics.py",
+    Path("tests") / "test_item_cache.py",
+    Path("tests") / "test_rate_limit.py",
+    Path("tests") / "test_redis_guard.py",
+    Path("tests") / "test_redis_outage.py",
+    Path("tests") / "test_redis_rules.py",
+]
+# Where the cache hooks into the example resource, which only a bake with a database has.
+ITEM_CACHE_FILES = [PACKAGE / "items" / "cache.py"]
+# Without a database the option is rate limiting only: nothing to cache.
+CACHE_DATABASE_FILES = [PACKAGE / "cache" / "aside.py", Path("tests") / "test_item_cache.py"]
+CACHE_METRICS_FILES = [OBSERVABILITY / "cache_metrics.py", Path("tests") / "test_cache_metrics.py"]
 
 FIRST_COMMIT = "Start the service from the async-fastapi template"
 # Where the template came from and every answer: `make update-template` renders from it again.
@@ -97,12 +118,21 @@ def unneeded_files() -> list[Path]:
         paths += DATABASE_FILES
     if DATABASE != "postgresql":
         paths += POSTGRESQL_FILES
+    if DATABASE != "postgresql" and CACHE != "redis":
+        paths += SERVER_FILES + OUTAGE_FILES
+    if CACHE != "redis":
+        paths += CACHE_FILES + (ITEM_CACHE_FILES if DATABASE != "none" else [])
+    else:
+        if DATABASE == "none":
+            paths += CACHE_DATABASE_FILES
+        if not ANSWERS["metrics"]:
+            paths += CACHE_METRICS_FILES
     if not ANSWERS["docker"]:
         paths += DOCKER_FILES
     if not ANSWERS["kubernetes"]:
         paths += KUBERNETES_FILES
-    elif DATABASE == "none":
-        paths += KUBERNETES_DATABASE_FILES
+    elif DATABASE == "none" and CACHE != "redis":
+        paths += KUBERNETES_SECRET_FILES
     if ANSWERS["license"] == "proprietary":
         paths += LICENSE_FILES
     if not ANSWERS["metrics"]:

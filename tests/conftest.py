@@ -33,6 +33,7 @@ POSTGRES = ("127.0.0.1", 5432)
 OFFERED_PYTHONS: tuple[str, ...] = tuple(
     json.loads((TEMPLATE / "cookiecutter.json").read_text())["python_version"]
 )
+REDIS = ("127.0.0.1", 6379)
 
 
 def run(
@@ -225,16 +226,24 @@ def bake(cookies_session: object) -> Callable[[str], Path]:
     return _bake
 
 
-def require_postgres(address: tuple[str, int] = POSTGRES) -> None:
-    """Stop a test that needs the local PostgreSQL server when it is down: CI sets
-    ASYNC_FASTAPI_REQUIRE_POSTGRES=1 so that there it fails instead of skipping."""
+def require_server(name: str, address: tuple[str, int], variable: str) -> None:
+    """Stop a test that needs a local server when it is down: CI sets `variable` to 1 so that
+    there it fails instead of skipping."""
     try:
         socket.create_connection(address, timeout=2).close()
     except OSError as error:
-        reason = f"PostgreSQL does not answer on {address[0]}:{address[1]} ({error})"
-        if os.environ.get("ASYNC_FASTAPI_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"{reason}, and ASYNC_FASTAPI_REQUIRE_POSTGRES=1 requires it")
-        pytest.skip(f"{reason}; set ASYNC_FASTAPI_REQUIRE_POSTGRES=1 to fail instead")
+        reason = f"{name} does not answer on {address[0]}:{address[1]} ({error})"
+        if os.environ.get(variable) == "1":
+            pytest.fail(f"{reason}, and {variable}=1 requires it")
+        pytest.skip(f"{reason}; set {variable}=1 to fail instead")
+
+
+def require_postgres(address: tuple[str, int] = POSTGRES) -> None:
+    require_server("PostgreSQL", address, "ASYNC_FASTAPI_REQUIRE_POSTGRES")
+
+
+def require_redis(address: tuple[str, int] = REDIS) -> None:
+    require_server("Redis", address, "ASYNC_FASTAPI_REQUIRE_REDIS")
 
 
 def free_port() -> int:

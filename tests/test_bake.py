@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 
 from tests.combinations import COMBINATIONS
-from tests.conftest import SharedEnv, bake_quietly, check, require_postgres, run
+from tests.conftest import (
+    SharedEnv,
+    bake_quietly,
+    check,
+    require_postgres,
+    require_redis,
+    run,
+)
 
 JINJA_LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|%\}|\{#|cookiecutter")
 # The update script renders the template again, so it names the renderer on purpose.
@@ -200,6 +207,8 @@ def test_baked_project_passes_its_own_checks(
     if "pytest" in tool:
         if COMBINATIONS[name].get("database") == "postgresql":
             require_postgres()
+        if COMBINATIONS[name].get("cache") == "redis":
+            require_redis()
         if name in SLOW_TESTS_RUN_IN:
             tool = [*tool, "-m", ""]
     if "mypy" in tool:

@@ -90,7 +90,6 @@ DATABASE = [
     "tests/test_secrets.py",
 ]
 POSTGRESQL = [
-    "compose.yaml",
     "tests/test_database_outage.py",
     "tests/test_postgresql.py",
 ]
@@ -158,7 +157,7 @@ OPTION_FILES: dict[str, list[str]] = {
         "deploy/k8s/pdb.yaml",
         "deploy/k8s/configmap.yaml",
     ],
-    "kubernetes with a database": ["deploy/k8s/secret.yaml"],
+    "kubernetes with a secret": ["deploy/k8s/secret.yaml"],
     "metrics": [
         "src/{package}/observability/metrics.py",
         "src/{package}/observability/request_metrics.py",
@@ -189,6 +188,30 @@ OPTION_FILES: dict[str, list[str]] = {
     ],
     "license other than proprietary": ["LICENSE"],
     "init_git": [".git", "uv.lock"],
+    "cache=redis": [
+        "src/{package}/cache/__init__.py",
+        "src/{package}/cache/client_identity.py",
+        "src/{package}/cache/events.py",
+        "src/{package}/cache/extension.py",
+        "src/{package}/cache/guard.py",
+        "src/{package}/cache/rate_limit.py",
+        "src/{package}/infra/redis.py",
+        "tests/redis_server.py",
+        "tests/test_rate_limit.py",
+        "tests/test_redis_guard.py",
+        "tests/test_redis_outage.py",
+        "tests/test_redis_rules.py",
+    ],
+    "cache=redis with a database": [
+        "src/{package}/cache/aside.py",
+        "src/{package}/items/cache.py",
+        "tests/test_item_cache.py",
+    ],
+    "cache=redis with metrics": [
+        "src/{package}/observability/cache_metrics.py",
+        "tests/test_cache_metrics.py",
+    ],
+    "a server to run locally (PostgreSQL or Redis)": ["compose.yaml", "tests/tcp_proxy.py"],
 }
 LICENSE_TITLES = {
     "MIT": "MIT License",
@@ -210,7 +233,8 @@ def chosen_options(answer: dict[str, Any]) -> set[str]:
         "ci=gitlab": answer["ci"] == "gitlab",
         "docker": answer["docker"],
         "kubernetes": answer["kubernetes"],
-        "kubernetes with a database": answer["kubernetes"] and answer["database"] != "none",
+        "kubernetes with a secret": answer["kubernetes"]
+        and (answer["database"] != "none" or answer["cache"] == "redis"),
         "metrics": answer["metrics"],
         "metrics with a database": answer["metrics"] and answer["database"] != "none",
         "tracing": answer["tracing"],
@@ -219,6 +243,11 @@ def chosen_options(answer: dict[str, Any]) -> set[str]:
         "auth=jwt": answer["auth"] == "jwt",
         "license other than proprietary": answer["license"] != "proprietary",
         "init_git": answer["init_git"],
+        "cache=redis": answer["cache"] == "redis",
+        "cache=redis with a database": answer["cache"] == "redis" and answer["database"] != "none",
+        "cache=redis with metrics": answer["cache"] == "redis" and answer["metrics"],
+        "a server to run locally (PostgreSQL or Redis)": answer["database"] == "postgresql"
+        or answer["cache"] == "redis",
     }
     return {option for option, on in chosen.items() if on}
 
@@ -312,6 +341,11 @@ OPTION_PHRASES = [
         "auth",
         lambda a: a.get("auth", "none") == "none",
         re.compile(r"joserfc|jwks|bearer|auth_", re.I),
+    ),
+    Phrases(
+        "cache",
+        lambda a: a.get("cache", "none") == "none",
+        re.compile(r"\bredis\b|rate.limit|ratelimit|\b429\b", re.I),
     ),
 ]
 

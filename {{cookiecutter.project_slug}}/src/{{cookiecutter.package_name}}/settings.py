@@ -2,7 +2,11 @@
 
 from typing import Literal
 
+{% if cookiecutter.cache == "redis" -%}
+from pydantic import AnyHttpUrl, Field, IPvAnyNetwork, SecretStr{% if cookiecutter.auth == "jwt" %}, field_validator{% endif %}
+{% else -%}
 from pydantic import AnyHttpUrl, Field{% if cookiecutter.database != "none" %}, SecretStr{% endif %}{% if cookiecutter.auth == "jwt" %}, field_validator{% endif %}
+{% endif -%}
 from pydantic_settings import BaseSettings, SettingsConfigDict
 {%- if cookiecutter.database == "postgresql" %}
 
@@ -97,6 +101,31 @@ class Settings(BaseSettings):
     # The loop-lag monitor wakes every interval and warns when a wake-up comes this late.
     loop_lag_interval: float = Field(default=0.1, gt=0)
     loop_lag_threshold: float = Field(default=0.1, gt=0)
+{%- if cookiecutter.cache == "redis" %}
+
+    # Redis, for {% if cookiecutter.database != "none" %}the item cache and {% endif %}rate limiting. A secret: the URL may hold a password.
+    redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+    # Seconds to connect and to wait for each answer (and for a free pooled connection):
+    # a slow Redis is treated as an absent one, and the service goes on without it.
+    redis_socket_connect_timeout: float = Field(default=0.5, gt=0)
+    redis_socket_timeout: float = Field(default=0.5, gt=0)
+    redis_max_connections: int = Field(default=50, gt=0)
+    # Every key the service writes starts with this, so that services can share one Redis.
+    redis_key_prefix: str = "{{ cookiecutter.package_name }}:"
+    # After a failed call the service leaves Redis alone this long before trying again.
+    redis_backoff: float = Field(default=1.0, ge=0)
+{%- if cookiecutter.database != "none" %}
+    # Seconds an item stays cached: also the longest another replica can serve an item whose
+    # invalidation could not reach Redis.
+    cache_ttl: float = Field(default=60.0, gt=0)
+{%- endif %}
+    # At most this many requests per client in each window of this many seconds; 0 turns
+    # rate limiting off (where a gateway limits already).
+    rate_limit_requests: int = Field(default=100, ge=0)
+    rate_limit_window: int = Field(default=60, gt=0)
+    # Proxies (addresses or networks) whose X-Forwarded-For names the real client.
+    rate_limit_trusted_proxies: list[IPvAnyNetwork] = []
+{%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
 
     # Strings, not URLs: an issuer must match the token's `iss` character for character.

@@ -47,6 +47,9 @@ COMMON_RESPONSES: Responses = {
     400: problem_response("The Host header names no host this service answers for"),
     413: problem_response("The request body is larger than the service accepts"),
     422: problem_response("The request is not valid"),
+{%- if cookiecutter.cache == "redis" %}
+    429: problem_response("The client sent more requests than its limit allows"),
+{%- endif %}
     500: problem_response("An unexpected error occurred"),
 }
 

@@ -1,5 +1,8 @@
 """HTTP routes for items."""
 
+{% if cookiecutter.cache == "redis" -%}
+from functools import partial
+{% endif -%}
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
@@ -14,6 +17,9 @@ from {{ cookiecutter.package_name }}.auth.dependencies import (
 {% endif -%}
 from {{ cookiecutter.package_name }}.errors import Responses, problem_response
 from {{ cookiecutter.package_name }}.items import service
+{%- if cookiecutter.cache == "redis" %}
+from {{ cookiecutter.package_name }}.items.cache import ItemCacheDep
+{%- endif %}
 from {{ cookiecutter.package_name }}.items.schemas import (
     MAX_ID,
     MAX_PAGE_SIZE,
@@ -78,8 +84,13 @@ async def list_items(
 
 
 @router.get("/{item_id}", responses=NOT_FOUND)
+{%- if cookiecutter.cache == "redis" %}
+async def get_item(session: SessionDep, cache: ItemCacheDep, item_id: ItemId) -> ItemRead:
+    return await cache.read(item_id, partial(service.get_item, session, item_id))
+{%- else %}
 async def get_item(session: SessionDep, item_id: ItemId) -> ItemRead:
     return ItemRead.model_validate(await service.get_item(session, item_id))
+{%- endif %}
 
 
 @router.patch(
@@ -87,8 +98,17 @@ async def get_item(session: SessionDep, item_id: ItemId) -> ItemRead:
     responses={**NOT_FOUND, **CONFLICT{% if cookiecutter.auth == "jwt" %}, **FORBIDDEN{% endif %}},{% if cookiecutter.auth == "jwt" %}
     dependencies=WRITE,{% endif %}
 )
+{%- if cookiecutter.cache == "redis" %}
+async def update_item(
+    session: SessionDep, cache: ItemCacheDep, item_id: ItemId, data: ItemUpdate
+) -> ItemRead:
+    item = ItemRead.model_validate(await service.update_item(session, item_id, data))
+    await cache.forget(item_id)  # after the commit: no read can then cache the old row
+    return item
+{%- else %}
 async def update_item(session: SessionDep, item_id: ItemId, data: ItemUpdate) -> ItemRead:
     return ItemRead.model_validate(await service.update_item(session, item_id, data))
+{%- endif %}
 
 
 @router.delete(
@@ -97,5 +117,11 @@ async def update_item(session: SessionDep, item_id: ItemId, data: ItemUpdate) ->
     responses={**NOT_FOUND{% if cookiecutter.auth == "jwt" %}, **FORBIDDEN{% endif %}},{% if cookiecutter.auth == "jwt" %}
     dependencies=WRITE,{% endif %}
 )
+{%- if cookiecutter.cache == "redis" %}
+async def delete_item(session: SessionDep, cache: ItemCacheDep, item_id: ItemId) -> None:
+    await service.delete_item(session, item_id)
+    await cache.forget(item_id)
+{%- else %}
 async def delete_item(session: SessionDep, item_id: ItemId) -> None:
     await service.delete_item(session, item_id)
+{%- endif %}
