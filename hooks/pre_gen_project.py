@@ -22,6 +22,8 @@ AUTH = ("none", "jwt")
 DECLARED_MODULES = json.loads(r"""{{ cookiecutter | dependency_modules | jsonify }}""")
 # And the modules of what they bring that the service imports itself.
 INDIRECT_MODULES = {"anyio", "hypothesis", "pydantic_core", "starlette"}
+# And what scripts/update_template.py runs on (`uv run --with`, not a declared dependency).
+INDIRECT_MODULES |= {"cookiecutter"}
 DEPENDENCY_MODULES = frozenset(DECLARED_MODULES) | INDIRECT_MODULES
 
 # sys.stdlib_module_names leaves out `test`, and lacks modules added after this interpreter.

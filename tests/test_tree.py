@@ -340,7 +340,7 @@ OPTION_PHRASES = [
     Phrases(
         "auth",
         lambda a: a.get("auth", "none") == "none",
-        re.compile(r"joserfc|jwks|bearer|auth_", re.I),
+        re.compile(r"joserfc|jwks|bearer|\bauth_(issuer|audience|jwks|algorithms|leeway)", re.I),
     ),
     Phrases(
         "cache",

@@ -4,7 +4,7 @@ The first run makes an EC key in .dev-auth/ (ignored by git) and the JWK Set tha
 and prints the settings that make the service trust it; put them in .env. Each run prints a
 token on stdout, so a shell can keep it:
 
-    TOKEN=$(uv run python scripts/dev_token.py --scope items:write)
+    TOKEN=$(uv run python scripts/dev_token.py --scope {{ "items:write" if cookiecutter.database != "none" else "reports:write" }})
     curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8000/api/v1/me
 
 Tokens minted here are worth nothing anywhere else: only a service configured with this

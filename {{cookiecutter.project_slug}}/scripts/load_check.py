@@ -13,7 +13,7 @@ creates, it deletes again.
     uv run python scripts/load_check.py --requests 2000 --concurrency 50
 {%- if cookiecutter.auth == "jwt" %}
 
-The items endpoints need an access token with the items:write scope, for the identity provider
+{% if cookiecutter.database != "none" %}The items endpoints need an access token with the items:write scope{% else %}Protected endpoints need an access token{% endif %}, for the identity provider
 the settings name: `--token`, or LOAD_CHECK_TOKEN (scripts/dev_token.py mints one).
 {%- endif %}
 """
@@ -186,7 +186,7 @@ if __name__ == "__main__":
     parser.add_argument(
         "--token",
         default=os.environ.get("LOAD_CHECK_TOKEN"),
-        help="an access token with the items:write scope",
+        help="an access token{% if cookiecutter.database != "none" %} with the items:write scope{% endif %}",
     )
     arguments = parser.parse_args()
     sys.exit(asyncio.run(main(arguments.requests, arguments.concurrency, arguments.token)))

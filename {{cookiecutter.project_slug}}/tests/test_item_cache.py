@@ -16,6 +16,9 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from {{ cookiecutter.package_name }}.app import create_app
+{%- if cookiecutter.auth == "jwt" %}
+from {{ cookiecutter.package_name }}.auth.extension import AuthExtension
+{%- endif %}
 from {{ cookiecutter.package_name }}.cache.aside import Cache
 from {{ cookiecutter.package_name }}.cache.events import CacheEvents, Lookup
 from {{ cookiecutter.package_name }}.cache.extension import CacheExtension
@@ -67,7 +70,8 @@ def events() -> Recorded:
 
 @pytest.fixture
 def app(settings: Settings, upstream: FakeUpstream, events: Recorded) -> FastAPI:
-    extensions = [CacheExtension(events)]
+    # The cache alone, observed by `events`{% if cookiecutter.auth == "jwt" %}; the items routes also need the token check{% endif %}.
+    extensions = [{% if cookiecutter.auth == "jwt" %}AuthExtension(), {% endif %}CacheExtension(events)]
     return create_app(
         settings, http_transport=httpx2.MockTransport(upstream), extensions=extensions
     )

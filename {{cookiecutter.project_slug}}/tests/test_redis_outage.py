@@ -12,6 +12,9 @@ from pydantic import SecretStr
 from redis.asyncio.connection import parse_url
 
 from {{ cookiecutter.package_name }}.app import create_app
+{%- if cookiecutter.auth == "jwt" %}
+from {{ cookiecutter.package_name }}.auth.extension import AuthExtension
+{%- endif %}
 from {{ cookiecutter.package_name }}.cache.events import CacheEvents
 from {{ cookiecutter.package_name }}.cache.extension import CacheExtension
 from {{ cookiecutter.package_name }}.settings import Settings
@@ -81,7 +84,7 @@ async def test_an_outage_is_survived_reported_and_recovered_from(
     app = create_app(
         through(settings, f"redis://127.0.0.1:{proxy.port}/{db_number}"),
         http_transport=httpx2.MockTransport(upstream),
-        extensions=[CacheExtension(events)],
+        extensions=[{% if cookiecutter.auth == "jwt" %}AuthExtension(), {% endif %}CacheExtension(events)],
     )
     async with serving(app) as client:
 {%- if cookiecutter.database != "none" %}

@@ -41,7 +41,7 @@ def identity_server() -> Iterator[IdentityServer]:
 
 @pytest.fixture
 def env(settings: Settings, identity_server: IdentityServer) -> dict[str, str]:
-    """The test's settings that a process cannot guess: where its database is, if any, and
+    """The test's settings that a process cannot guess: {% if cookiecutter.database != "none" %}where its database is{% else %}its secrets{% endif %}, and
     whose tokens it accepts."""
     secrets = {name: value for name, value in settings if isinstance(value, SecretStr)}
     return service_env(
