@@ -12,9 +12,7 @@ ANSWERS = json.loads(r"""{{ cookiecutter | jsonify }}""")
 
 SUPPORTED_PYTHON = ("3.11", "3.12", "3.13", "3.14")
 DATABASES = ("sqlite", "postgresql", "none")
-BROKERS = ("none", "rabbitmq", "nats")
 CACHES = ("none", "redis")
-JOBS = ("none", "taskiq")
 AUTH = ("none", "jwt")
 
 # Top-level modules of the service's dependencies, runtime and dev, read from its pyproject.toml
@@ -111,9 +109,7 @@ def main() -> int:
         check_email(ANSWERS["author_email"]),
         check_choice("python_version", ANSWERS["python_version"], SUPPORTED_PYTHON),
         check_choice("database", ANSWERS["database"], DATABASES),
-        check_choice("broker", ANSWERS["broker"], BROKERS),
         check_choice("cache", ANSWERS["cache"], CACHES),
-        check_choice("jobs", ANSWERS["jobs"], JOBS),
         check_choice("auth", ANSWERS["auth"], AUTH),
         check_kubernetes(ANSWERS),
     )
