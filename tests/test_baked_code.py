@@ -36,6 +36,11 @@ FRAMEWORK_NAMES = [
     "exc_info",
     # Read by the suite's stall check (tests/loop_stalls.py), not by the service.
     "worst",
+    # What a route declares to need a token (auth option): the service's own API for new
+    # routes, which a bake without the example resource does not call yet.
+    "requires_token",
+    "requires_scopes",
+    "FORBIDDEN",
 ]
 # Routes and validators are called by FastAPI and pydantic.
 FRAMEWORK_DECORATORS = ["@router.*", "@*_validator", "@field_validator", "@model_validator"]
