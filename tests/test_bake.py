@@ -213,7 +213,8 @@ def test_baked_project_passes_its_own_checks(
             tool = [*tool, "-m", ""]
     if "mypy" in tool:
         tool = [*tool, "--cache-dir", str(shared_env.mypy_cache)]
-    result = shared_env.run(bake(name), *tool)
+    # A bake with every option runs a few hundred tests, some against real servers.
+    result = shared_env.run(bake(name), *tool, timeout=900)
     check(result)
     if "pytest" in tool:
         # A run that leaves tests out says so, and how to run them; a full run says nothing.
