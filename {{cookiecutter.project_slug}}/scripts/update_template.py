@@ -240,6 +240,11 @@ def render(clone: Path, commit: str, answers: dict[str, Any], into: Path) -> dic
     from cookiecutter.main import cookiecutter  # type: ignore[import-not-found]
 
     git("checkout", "--quiet", "--detach", commit, cwd=clone)
+    # The template's own Jinja extensions (local_extensions.py) import from its root, and each
+    # version renders with its own.
+    if str(clone) not in sys.path:
+        sys.path.insert(0, str(clone))
+    sys.modules.pop("local_extensions", None)
     first_bake = {key: value for key, value in FIRST_BAKE_ONLY.items() if key in answers}
     context = {**answers, **first_bake}
     output = into.with_name(f"{into.name}-render")
