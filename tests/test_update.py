@@ -25,7 +25,7 @@ SLUG = "{{cookiecutter.project_slug}}"
 SCRIPT = TEMPLATE / SLUG / "scripts" / "update_template.py"
 RECORD = ".async-fastapi.json"
 # Only what a render reads: the tests and the rest of the repository play no part.
-RENDERED_FROM = {"cookiecutter.json", "hooks", "templates", SLUG}
+RENDERED_FROM = {"cookiecutter.json", "hooks", "local_extensions.py", "templates", SLUG}
 IDENTITY = ["-c", "user.name=Template Tests", "-c", "user.email=tests@example.com"]
 README_LINE = "An async [FastAPI](https://fastapi.tiangolo.com) service: every endpoint is"
 
