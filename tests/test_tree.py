@@ -198,6 +198,7 @@ OPTION_FILES: dict[str, list[str]] = {
         "src/{package}/cache/rate_limit.py",
         "src/{package}/infra/redis.py",
         "tests/redis_server.py",
+        "tests/test_cache_server.py",
         "tests/test_rate_limit.py",
         "tests/test_redis_guard.py",
         "tests/test_redis_outage.py",
