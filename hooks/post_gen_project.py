@@ -21,6 +21,7 @@ DATABASE_FILES = [
     PACKAGE / "infra" / "orm.py",
     PACKAGE / "items",
     PACKAGE / "migrations",
+    PACKAGE / "pagination.py",
     Path("tests") / "test_database.py",
     Path("tests") / "test_database_errors.py",
     Path("tests") / "test_items.py",
@@ -31,6 +32,7 @@ DATABASE_FILES = [
 POSTGRESQL_FILES = [
     Path("compose.yaml"),
     Path("tests") / "test_database_outage.py",
+    Path("tests") / "test_database_reconnect.py",
     Path("tests") / "test_postgresql.py",
 ]
 # Files written once per database, as `<stem>_<database>.py`: the chosen one takes the plain name.

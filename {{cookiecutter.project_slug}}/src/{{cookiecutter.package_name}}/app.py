@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 
 import httpx2
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from starlette.middleware import Middleware
 
 {% if cookiecutter.database != "none" -%}
@@ -114,13 +114,11 @@ def create_app(
         ],
         **options,
     )
-    api = APIRouter(prefix="/api/v1")
-{%- if cookiecutter.database != "none" %}
-    api.include_router(items_router)
-{%- endif %}
-    api.include_router(quotes_router)
     app.include_router(health_router)
-    app.include_router(api)
+{%- if cookiecutter.database != "none" %}
+    app.include_router(items_router)
+{%- endif %}
+    app.include_router(quotes_router)
     for extension in extensions:
         extension.add_routes(app)
     return app

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 
 from {{ cookiecutter.package_name }}.errors import Responses, problem_response
 from {{ cookiecutter.package_name }}.items import service
@@ -14,47 +14,51 @@ from {{ cookiecutter.package_name }}.items.schemas import (
     ItemRead,
     ItemUpdate,
 )
-from {{ cookiecutter.package_name }}.resources import SessionDep
+from {{ cookiecutter.package_name }}.pagination import NEXT_LINK, Cursor, IncludeTotal, next_link
+from {{ cookiecutter.package_name }}.resources import DatabaseDep
 
 UNAVAILABLE: Responses = {503: problem_response("The database is unavailable")}
 NOT_FOUND: Responses = {404: problem_response("No item has this id")}
 CONFLICT: Responses = {409: problem_response("Another item already has this name")}
 
-router = APIRouter(prefix="/items", tags=["items"], responses=UNAVAILABLE)
+router = APIRouter(prefix="/api/v1/items", tags=["items"], responses=UNAVAILABLE)
 
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
+PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=CONFLICT)
-async def create_item(session: SessionDep, data: ItemCreate) -> ItemRead:
-    return ItemRead.model_validate(await service.create_item(session, data))
+async def create_item(database: DatabaseDep, data: ItemCreate) -> ItemRead:
+    return await service.create_item(database, data)
 
 
-@router.get("")
+@router.get("", responses=NEXT_LINK)
 async def list_items(
-    session: SessionDep,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
-    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    database: DatabaseDep,
+    request: Request,
+    response: Response,
+    limit: PageSize = 20,
+    cursor: Cursor = None,
+    include_total: IncludeTotal = False,
 ) -> ItemPage:
-    items, total = await service.list_items(session, limit=limit, offset=offset)
-    return ItemPage(
-        items=[ItemRead.model_validate(item) for item in items],
-        total=total,
-        limit=limit,
-        offset=offset,
+    page = await service.list_items(
+        database, limit=limit, cursor=cursor, include_total=include_total
     )
+    if page.next_cursor is not None:
+        response.headers["Link"] = next_link(request, page.next_cursor)
+    return page
 
 
 @router.get("/{item_id}", responses=NOT_FOUND)
-async def get_item(session: SessionDep, item_id: ItemId) -> ItemRead:
-    return ItemRead.model_validate(await service.get_item(session, item_id))
+async def get_item(database: DatabaseDep, item_id: ItemId) -> ItemRead:
+    return await service.get_item(database, item_id)
 
 
 @router.patch("/{item_id}", responses={**NOT_FOUND, **CONFLICT})
-async def update_item(session: SessionDep, item_id: ItemId, data: ItemUpdate) -> ItemRead:
-    return ItemRead.model_validate(await service.update_item(session, item_id, data))
+async def update_item(database: DatabaseDep, item_id: ItemId, data: ItemUpdate) -> ItemRead:
+    return await service.update_item(database, item_id, data)
 
 
 @router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND)
-async def delete_item(session: SessionDep, item_id: ItemId) -> None:
-    await service.delete_item(session, item_id)
+async def delete_item(database: DatabaseDep, item_id: ItemId) -> None:
+    await service.delete_item(database, item_id)
