@@ -10,4 +10,4 @@ async def test_live(client: httpx2.AsyncClient) -> None:
 async def test_ready(client: httpx2.AsyncClient) -> None:
     response = await client.get("/health/ready")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "degraded": []}

@@ -5,37 +5,24 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 import httpx2
 from fastapi import FastAPI
-from starlette.middleware import Middleware
 
-{% if cookiecutter.database != "none" -%}
-from {{ cookiecutter.package_name }}.database_errors import DATABASE_EXCEPTION_HANDLERS
-{% endif -%}
 from {{ cookiecutter.package_name }}.errors import COMMON_RESPONSES, EXCEPTION_HANDLERS
-from {{ cookiecutter.package_name }}.extension import Extension
+{%- if cookiecutter.database != "none" %}
+from {{ cookiecutter.package_name }}.errors.database import DATABASE_EXCEPTION_HANDLERS
+{%- endif %}
+from {{ cookiecutter.package_name }}.extension import Extension, Extensions
 from {{ cookiecutter.package_name }}.features import default_extensions
 from {{ cookiecutter.package_name }}.health.router import router as health_router
-{%- if cookiecutter.database != "none" %}
-from {{ cookiecutter.package_name }}.infra.database import close_database, open_database
-{%- endif %}
-from {{ cookiecutter.package_name }}.infra.http import (
-    close_http_client,
-    open_http_client,
-    open_transport,
-)
+from {{ cookiecutter.package_name }}.infra.http import open_transport
 {%- if cookiecutter.database != "none" %}
 from {{ cookiecutter.package_name }}.items.router import router as items_router
 {%- endif %}
-from {{ cookiecutter.package_name }}.loop_lag import LoopLagMonitor
-from {{ cookiecutter.package_name }}.middleware.stack import edge_middleware
+from {{ cookiecutter.package_name }}.middleware.request_observer import RequestObserver
+from {{ cookiecutter.package_name }}.middleware.stack import service_middleware
 from {{ cookiecutter.package_name }}.observability.access_log import AccessLog
 from {{ cookiecutter.package_name }}.observability.logging_config import configure_logging
-from {{ cookiecutter.package_name }}.observability.request_observer import (
-    ObserveRequestsMiddleware,
-    RequestObserver,
-)
 from {{ cookiecutter.package_name }}.quotes.router import router as quotes_router
-from {{ cookiecutter.package_name }}.request_id import RequestIdMiddleware
-from {{ cookiecutter.package_name }}.resources import Resources
+from {{ cookiecutter.package_name }}.resources import open_resources
 from {{ cookiecutter.package_name }}.settings import Settings
 
 
@@ -48,51 +35,21 @@ def create_app(
     """Build the service. `http_transport` replaces the network under the shared HTTP client;
     `extensions` replace the optional parts features.py lists."""
     settings = settings or Settings()
-    if extensions is None:
-        extensions = default_extensions()
-    configure_logging(settings, *[f for extension in extensions for f in extension.log_filters()])
+    parts = Extensions(default_extensions() if extensions is None else extensions)
+    configure_logging(settings, *parts.log_filters())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Each resource is opened once here and closed, in reverse order, on shutdown.
         async with AsyncExitStack() as stack:
-            for extension in extensions:
-                extension.start(stack)
-            loop_lag = stack.enter_context(
-                LoopLagMonitor(settings.loop_lag_interval, settings.loop_lag_threshold)
-            )
-            for extension in extensions:
-                extension.watch_loop(stack, loop_lag)
-{%- if cookiecutter.database != "none" %}
-            database = await open_database(settings)
-            stack.push_async_callback(close_database, database)
-            for extension in extensions:
-                extension.watch_database(stack, database)
-{%- endif %}
             network = http_transport or await open_transport(settings)
-            # Closed here as well as through the client: a layer that does not pass the close on
-            # must not leave the pool's connections open. Closing twice is harmless.
-            stack.push_async_callback(network.aclose)
-            transport = network
-            for extension in extensions:
-                transport = extension.wrap_transport(transport)
-            http_client = await open_http_client(settings, transport)
-            stack.push_async_callback(close_http_client, http_client)
-            for extension in extensions:
-                extension.watch_http_client(stack, http_client)
-            app.state.resources = Resources(
-                settings=settings,
-{%- if cookiecutter.database != "none" %}
-                database=database,
-{%- endif %}
-                http_client=http_client,
-                loop_lag=loop_lag,
-            )
+            resources = await open_resources(stack, settings, parts, network)
+            await stack.enter_async_context(parts.lifespan(resources))
+            app.state.resources = resources
             yield
 
     observers: list[RequestObserver] = [AccessLog()] if settings.access_log else []
-    observers += [o for extension in extensions for o in extension.request_observers()]
-    options = {k: v for extension in extensions for k, v in extension.app_options().items()}
+    observers += parts.request_observers()
     app = FastAPI(
         title="{{ cookiecutter.project_name }}",
         description="{{ cookiecutter.description }}",
@@ -106,19 +63,14 @@ def create_app(
 {%- else %}
         exception_handlers=EXCEPTION_HANDLERS,
 {%- endif %}
-        # Pure ASGI only, outermost first.
-        middleware=[
-            Middleware(RequestIdMiddleware),
-            Middleware(ObserveRequestsMiddleware, observers=observers),
-            *edge_middleware(settings),
-        ],
-        **options,
+        middleware=service_middleware(settings, observers, parts.middleware()),
+        **parts.app_options(),
     )
     app.include_router(health_router)
 {%- if cookiecutter.database != "none" %}
     app.include_router(items_router)
 {%- endif %}
     app.include_router(quotes_router)
-    for extension in extensions:
-        extension.add_routes(app)
+    for router in parts.routers():
+        app.include_router(router)
     return app

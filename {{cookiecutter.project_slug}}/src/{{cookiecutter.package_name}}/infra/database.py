@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry
 {%- endif %}
 
+from {{ cookiecutter.package_name }}.errors.database import name_connect_failures
 from {{ cookiecutter.package_name }}.settings import Settings
 
 SELECT_ONE = text("SELECT 1")
@@ -102,6 +103,7 @@ async def open_database(settings: Settings) -> Database:
         connect_args={"timeout": settings.database_connect_timeout},
 {%- endif %}
     )
+    name_connect_failures(engine)
 {%- if cookiecutter.database == "postgresql" %}
     event.listen(engine.sync_engine.pool, "checkout", _refuse_closed_connections)
 {%- endif %}

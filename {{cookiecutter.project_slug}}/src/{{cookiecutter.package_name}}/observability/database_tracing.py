@@ -1,14 +1,15 @@
 """A span per SQL statement, in the trace of the request that ran it."""
 
-from collections.abc import Iterator
-from contextlib import AsyncExitStack, contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from {{ cookiecutter.package_name }}.extension import Extension
-from {{ cookiecutter.package_name }}.infra.database import Database
+from {{ cookiecutter.package_name }}.observability.tracing import METER_PROVIDER
+from {{ cookiecutter.package_name }}.resources import Resources
 
 
 @contextmanager
@@ -21,7 +22,10 @@ def tracing_database(engine: AsyncEngine, provider: TracerProvider) -> Iterator[
     """
     instrumentor = SQLAlchemyInstrumentor()
     instrumentor.instrument(
-        engine=engine.sync_engine, tracer_provider=provider, skip_dep_check=True
+        engine=engine.sync_engine,
+        tracer_provider=provider,
+        meter_provider=METER_PROVIDER,
+        skip_dep_check=True,
     )
     try:
         yield
@@ -35,6 +39,10 @@ class DatabaseTracingExtension(Extension):
     def __init__(self, provider: TracerProvider | None) -> None:
         self.provider = provider
 
-    def watch_database(self, stack: AsyncExitStack, database: Database) -> None:
-        if self.provider is not None:
-            stack.enter_context(tracing_database(database.engine, self.provider))
+    @asynccontextmanager
+    async def lifespan(self, resources: Resources) -> AsyncIterator[None]:
+        if self.provider is None:
+            yield
+            return
+        with tracing_database(resources.database.engine, self.provider):
+            yield

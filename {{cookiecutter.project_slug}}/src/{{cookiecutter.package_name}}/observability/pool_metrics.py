@@ -1,7 +1,7 @@
 """Database pool usage, read from the engine's pool at scrape time."""
 
-from collections.abc import Iterable
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 
 from {{ cookiecutter.package_name }}.extension import Extension
-from {{ cookiecutter.package_name }}.infra.database import Database
 from {{ cookiecutter.package_name }}.observability.metrics import Metrics
+from {{ cookiecutter.package_name }}.resources import Resources
 
 
 class PoolCollector(Collector):
@@ -48,5 +48,7 @@ class PoolMetricsExtension(Extension):
     def __init__(self, metrics: Metrics) -> None:
         self.metrics = metrics
 
-    def watch_database(self, stack: AsyncExitStack, database: Database) -> None:
-        stack.enter_context(self.metrics.collecting(PoolCollector(database.engine)))
+    @asynccontextmanager
+    async def lifespan(self, resources: Resources) -> AsyncIterator[None]:
+        with self.metrics.collecting(PoolCollector(resources.database.engine)):
+            yield
