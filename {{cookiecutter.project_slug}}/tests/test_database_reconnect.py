@@ -20,6 +20,7 @@ from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.infra.database import Database, _refuse_closed_connections
 from {{ cookiecutter.package_name }}.settings import Settings
 from tests.asgi import serving
+from tests.fakes import FakeUpstream
 
 ITEMS = "/api/v1/items"
 
@@ -59,8 +60,10 @@ class Pooled:
 
 
 @pytest.fixture
-async def served(settings: Settings) -> AsyncIterator[tuple[httpx2.AsyncClient, Pooled]]:
-    app = create_app(settings)
+async def served(
+    settings: Settings, upstream: FakeUpstream
+) -> AsyncIterator[tuple[httpx2.AsyncClient, Pooled]]:
+    app = create_app(settings, http_transport=httpx2.MockTransport(upstream))
     async with serving(app) as client:
         pooled = Pooled(app.state.resources.database)
         created = await client.post(ITEMS, json={"name": "kept"})
