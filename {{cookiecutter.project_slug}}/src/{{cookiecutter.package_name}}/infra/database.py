@@ -60,7 +60,7 @@ class Database:
 
 
 def _refuse_closed_connections(
-    dbapi_connection: Any, record: ConnectionPoolEntry, proxy: Any
+    _dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any
 ) -> None:
     """Refuse a pooled connection that the server has closed, and every one as old as it.
 
