@@ -22,9 +22,6 @@ import {{ cookiecutter.package_name }}
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
 from tests.asgi import serving
-{%- if cookiecutter.auth == "jwt" %}
-from tests.identity import IdentityProvider
-{%- endif %}
 from tests.loop_stalls import STALL_LIMIT, EventLoopStallError
 
 
@@ -140,17 +137,9 @@ async def gathering_upstream_client(settings: Settings) -> AsyncIterator[httpx2.
     calls are waiting on it at once: requests handled one after another never get there."""
     arrived = 0
     all_arrived = asyncio.Event()
-{%- if cookiecutter.auth == "jwt" %}
-    identity = IdentityProvider()
-{%- endif %}
 
     async def gathering_upstream(request: httpx2.Request) -> httpx2.Response:
         nonlocal arrived
-{%- if cookiecutter.auth == "jwt" %}
-        if identity.handles(request):
-            # The keys every request's token is checked with, fetched once before any routing.
-            return identity(request)
-{%- endif %}
         arrived += 1
         if arrived == CONCURRENT:
             all_arrived.set()
