@@ -23,6 +23,7 @@ DATABASE_FILES = [
     PACKAGE / "infra" / "orm.py",
     PACKAGE / "items",
     PACKAGE / "migrations",
+    PACKAGE / "pagination.py",
     Path("tests") / "test_database.py",
     Path("tests") / "test_database_errors.py",
     Path("tests") / "test_items.py",
@@ -32,6 +33,7 @@ DATABASE_FILES = [
 ]
 POSTGRESQL_FILES = [
     Path("tests") / "test_database_outage.py",
+    Path("tests") / "test_database_reconnect.py",
     Path("tests") / "test_postgresql.py",
 ]
 # Local servers for development: PostgreSQL, Redis, or both.
