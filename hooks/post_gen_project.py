@@ -28,8 +28,9 @@ DATABASE_FILES = [
     Path("tests") / "test_readiness_database.py",
     Path("tests") / "test_secrets.py",
 ]
+# The outage tests' proxy, for the database's and the broker's.
+PROXY_FILES = [Path("tests") / "proxy.py"]
 POSTGRESQL_FILES = [
-    Path("compose.yaml"),
     Path("tests") / "test_database_outage.py",
     Path("tests") / "test_postgresql.py",
 ]
@@ -56,21 +57,45 @@ METRICS_FILES = [
 METRICS_DATABASE_FILES = [OBSERVABILITY / "pool_metrics.py", Path("tests") / "test_pool_metrics.py"]
 TRACING_FILES = [OBSERVABILITY / "tracing.py", Path("tests") / "test_tracing.py"]
 TRACING_DATABASE_FILES = [OBSERVABILITY / "database_tracing.py"]
+EVENTS = PACKAGE / "events"
+BROKER_FILES = [
+    EVENTS,
+    Path("tests") / "broker.py",
+    Path("tests") / "eventually.py",
+    Path("tests") / "test_events.py",
+]
+# The outbox, its relay and the consumer keep their state in the database.
+BROKER_DATABASE_FILES = [
+    EVENTS / "consumer.py",
+    EVENTS / "contract.py",
+    EVENTS / "outbox.py",
+    EVENTS / "relay.py",
+    PACKAGE / "migrations" / "versions" / "0002_create_outbox.py",
+    Path("tests") / "test_outbox.py",
+    Path("tests") / "test_consumer.py",
+    Path("tests") / "test_broker_outage.py",
+]
+# Files written once per broker, as `<stem>_<broker>.py`: the chosen one takes the plain name.
+BROKER_VARIANT_FILES = [EVENTS / "broker.py", Path("tests") / "broker.py"]
+BROKERS = ("rabbitmq", "nats")
 
 FIRST_COMMIT = "Start the service from the async-fastapi template"
 
 
 def remove(path: Path) -> None:
+    """Remove a file or folder; one inside a folder removed before is gone already."""
+    if not path.exists():
+        return
     if path.is_dir():
         shutil.rmtree(path)
     else:
         path.unlink()
 
 
-def choose_variant(path: Path) -> None:
-    for database in DATABASES_WITH_VARIANTS:
-        variant = path.with_stem(f"{path.stem}_{database}")
-        if database == DATABASE:
+def choose_variant(path: Path, values: tuple[str, ...], chosen: str) -> None:
+    for value in values:
+        variant = path.with_stem(f"{path.stem}_{value}")
+        if value == chosen:
             variant.rename(path)
         else:
             remove(variant)
@@ -82,6 +107,11 @@ def unneeded_files() -> list[Path]:
         paths += DATABASE_FILES
     if DATABASE != "postgresql":
         paths += POSTGRESQL_FILES
+    # compose.yaml starts the servers the service needs: PostgreSQL, the broker.
+    if DATABASE != "postgresql" and ANSWERS["broker"] == "none":
+        paths += [Path("compose.yaml")]
+    if DATABASE != "postgresql" and (ANSWERS["broker"] == "none" or DATABASE == "none"):
+        paths += PROXY_FILES
     if not ANSWERS["docker"]:
         paths += DOCKER_FILES
     if not ANSWERS["kubernetes"]:
@@ -98,6 +128,10 @@ def unneeded_files() -> list[Path]:
         paths += TRACING_FILES + TRACING_DATABASE_FILES
     elif DATABASE == "none":
         paths += TRACING_DATABASE_FILES
+    if ANSWERS["broker"] == "none":
+        paths += BROKER_FILES + BROKER_DATABASE_FILES
+    elif DATABASE == "none":
+        paths += BROKER_DATABASE_FILES
     return paths
 
 
@@ -143,7 +177,9 @@ def init_git() -> str:
 
 def main() -> int:
     for path in VARIANT_FILES:
-        choose_variant(path)
+        choose_variant(path, DATABASES_WITH_VARIANTS, DATABASE)
+    for path in BROKER_VARIANT_FILES:
+        choose_variant(path, BROKERS, ANSWERS["broker"])
     for path in unneeded_files():
         remove(path)
     if ANSWERS["init_git"]:

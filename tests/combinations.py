@@ -4,7 +4,8 @@ Every combination here runs the baked project's whole suite, so each one differs
 in code, not only in a file a validator checks. Together they cover every value of every option
 and the pairs that interact: ci x database (the PostgreSQL service in CI), ci x docker (the image
 job), docker x kubernetes, kubernetes x database (the Secret and the migration init container),
-metrics x database (the pool gauges) and tracing x database (the SQL spans).
+metrics x database (the pool gauges), tracing x database (the SQL spans) and broker x database
+(the outbox on PostgreSQL and SQLite, direct publishing without a database).
 The pairings that change only CI and container files are validated in test_files.py instead.
 
 Combinations that make the first commit use Python 3.11: `uv lock` in the post-generation hook
@@ -26,6 +27,7 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "kubernetes": True,
         "metrics": True,
         "tracing": True,
+        "broker": "rabbitmq",
         "license": "Apache-2.0",
         "init_git": True,
     },
@@ -49,6 +51,7 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "docker": False,
         "kubernetes": False,
         "metrics": False,
+        "broker": "nats",
         "license": "BSD-3-Clause",
         "init_git": False,
     },
@@ -60,8 +63,15 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "docker": True,
         "kubernetes": True,
         "tracing": True,
+        "broker": "rabbitmq",
         "license": "MIT",
         "init_git": False,
     },
     "postgresql": {"database": "postgresql", "project_name": "Ledger Service"},
+    "sqlite-events": {
+        "project_name": "Event Ledger",
+        "database": "sqlite",
+        "broker": "nats",
+        "init_git": False,
+    },
 }

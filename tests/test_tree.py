@@ -83,8 +83,8 @@ DATABASE = [
     "tests/test_database_errors.py",
     "tests/test_secrets.py",
 ]
+# compose.yaml comes with PostgreSQL or a broker; OPTION_FILES checks it.
 POSTGRESQL = [
-    "compose.yaml",
     "tests/test_database_outage.py",
     "tests/test_postgresql.py",
 ]
@@ -170,6 +170,26 @@ OPTION_FILES: dict[str, list[str]] = {
     "tracing with a database": ["src/{package}/observability/database_tracing.py"],
     "license other than proprietary": ["LICENSE"],
     "init_git": [".git", "uv.lock"],
+    "broker": [
+        "src/{package}/events/__init__.py",
+        "src/{package}/events/broker.py",
+        "src/{package}/events/extension.py",
+        "tests/broker.py",
+        "tests/eventually.py",
+        "tests/test_events.py",
+    ],
+    "broker with a database": [
+        "src/{package}/events/consumer.py",
+        "src/{package}/events/contract.py",
+        "src/{package}/events/outbox.py",
+        "src/{package}/events/relay.py",
+        "src/{package}/migrations/versions/0002_create_outbox.py",
+        "tests/test_outbox.py",
+        "tests/test_consumer.py",
+        "tests/test_broker_outage.py",
+    ],
+    "a server to run locally": ["compose.yaml"],
+    "an outage test": ["tests/proxy.py"],
 }
 LICENSE_TITLES = {
     "MIT": "MIT License",
@@ -198,6 +218,11 @@ def chosen_options(answer: dict[str, Any]) -> set[str]:
         "tracing with a database": answer["tracing"] and answer["database"] != "none",
         "license other than proprietary": answer["license"] != "proprietary",
         "init_git": answer["init_git"],
+        "broker": answer["broker"] != "none",
+        "broker with a database": answer["broker"] != "none" and answer["database"] != "none",
+        "a server to run locally": answer["database"] == "postgresql" or answer["broker"] != "none",
+        "an outage test": answer["database"] == "postgresql"
+        or (answer["broker"] != "none" and answer["database"] != "none"),
     }
     return {option for option, on in chosen.items() if on}
 

@@ -4,6 +4,9 @@
 from opentelemetry.sdk.trace.export import SpanExporter
 {%- endif %}
 
+{% if cookiecutter.broker != "none" -%}
+from {{ cookiecutter.package_name }}.events.extension import EventsExtension
+{% endif -%}
 from {{ cookiecutter.package_name }}.extension import Extension
 {%- if cookiecutter.tracing and cookiecutter.database != "none" %}
 from {{ cookiecutter.package_name }}.observability.database_tracing import DatabaseTracingExtension
@@ -22,7 +25,7 @@ from {{ cookiecutter.package_name }}.observability.tracing import (
     tracer_provider,
 )
 {%- endif %}
-{% if cookiecutter.metrics or cookiecutter.tracing %}
+{% if cookiecutter.metrics or cookiecutter.tracing or cookiecutter.broker != "none" %}
 {% if cookiecutter.tracing %}
 def default_extensions(span_exporter: SpanExporter | None = None) -> list[Extension]:
     """A fresh set for each app, which owns what they hold. `span_exporter` receives the spans
@@ -49,6 +52,9 @@ def default_extensions() -> list[Extension]:
 {%- if cookiecutter.database != "none" %}
         DatabaseTracingExtension(provider),
 {%- endif %}
+{%- endif %}
+{%- if cookiecutter.broker != "none" %}
+        EventsExtension(),
 {%- endif %}
     ]
 {%- else %}
