@@ -1,4 +1,12 @@
-"""Fixtures: the real app with its lifespan, {% if cookiecutter.database != "none" %}a real migrated database, {% endif %}a fake upstream."""
+{%- set real = (["a real migrated database"] if cookiecutter.database != "none" else []) + (["Redis"] if cookiecutter.cache == "redis" else []) + (["the broker"] if cookiecutter.broker != "none" else []) -%}
+{%- if real | length > 1 -%}
+"""Fixtures: the real app with its lifespan, {{ real[:-1] | join(", ") }} and {{ real[-1] }}, a
+fake upstream."""
+{%- elif real -%}
+"""Fixtures: the real app with its lifespan, {{ real[0] }}, a fake upstream."""
+{%- else -%}
+"""Fixtures: the real app with its lifespan, a fake upstream."""
+{%- endif %}
 
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -12,18 +20,14 @@ from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.extension import Extension
 {%- endif %}
 from {{ cookiecutter.package_name }}.settings import Settings
+{% if cookiecutter.auth == "jwt" -%}
+from tests import identity
+{% endif -%}
 from tests.asgi import serving
 from tests.fakes import UPSTREAM, FakeUpstream
 
-{% if cookiecutter.database != "none" and cookiecutter.broker != "none" -%}
-pytest_plugins = ["tests.loop_stalls", "tests.slow", "tests.database", "tests.broker"]
-{%- elif cookiecutter.database != "none" -%}
-pytest_plugins = ["tests.loop_stalls", "tests.slow", "tests.database"]
-{%- elif cookiecutter.broker != "none" -%}
-pytest_plugins = ["tests.loop_stalls", "tests.slow", "tests.broker"]
-{%- else -%}
-pytest_plugins = ["tests.loop_stalls", "tests.slow"]
-{%- endif %}
+{%- set plugins = ["tests.loop_stalls", "tests.slow"] + (["tests.database"] if cookiecutter.database != "none" else []) + (["tests.redis_server"] if cookiecutter.cache == "redis" else []) + (["tests.broker"] if cookiecutter.broker != "none" else []) %}
+pytest_plugins = [{% for plugin in plugins %}"{{ plugin }}"{% if not loop.last %}, {% endif %}{% endfor %}]
 
 TEST_SETTINGS: dict[str, Any] = {
     "quotes_url": UPSTREAM,
@@ -31,6 +35,17 @@ TEST_SETTINGS: dict[str, Any] = {
     "trusted_hosts": ["test"],
     # Retries really wait, but briefly.
     "http_retry_max_delay": 0.01,
+{%- if cookiecutter.auth == "jwt" %}
+    # The identity provider every FakeUpstream also plays (tests/identity.py).
+    **identity.settings(),
+{%- endif %}
+{%- if cookiecutter.cache == "redis" %}
+    # The rate limiter stays on, far above what any test but its own sends.
+    "rate_limit_requests": 10_000,
+    # A loaded machine must not pass for a slow Redis; the outage tests set their own.
+    "redis_socket_connect_timeout": 10.0,
+    "redis_socket_timeout": 10.0,
+{%- endif %}
 }
 
 
@@ -49,31 +64,36 @@ def changes() -> dict[str, Any]:
 
 
 @pytest.fixture
-{%- if cookiecutter.database != "none" and cookiecutter.broker != "none" %}
+{%- if cookiecutter.database != "none" or cookiecutter.cache == "redis" or cookiecutter.broker != "none" %}
 def settings(
-    database_url: str, broker_settings: dict[str, Any], changes: dict[str, Any]
+{%- if cookiecutter.database != "none" %}
+    database_url: str,
+{%- endif %}
+{%- if cookiecutter.cache == "redis" %}
+    redis_url: str,
+    redis_prefix: str,
+{%- endif %}
+{%- if cookiecutter.broker != "none" %}
+    broker_settings: dict[str, Any],
+{%- endif %}
+    changes: dict[str, Any],
 ) -> Settings:
     # _env_file=None: a developer's .env must not leak into the tests.
     return Settings(
         _env_file=None,
         environment="test",
+{%- if cookiecutter.database != "none" %}
         database_url=database_url,
+{%- endif %}
+{%- if cookiecutter.cache == "redis" %}
+        redis_url=redis_url,
+        redis_key_prefix=redis_prefix,
+{%- endif %}
+{%- if cookiecutter.broker != "none" %}
         **{**TEST_SETTINGS, **broker_settings, **changes},
-    )
-{%- elif cookiecutter.database != "none" %}
-def settings(database_url: str, changes: dict[str, Any]) -> Settings:
-    # _env_file=None: a developer's .env must not leak into the tests.
-    return Settings(
-        _env_file=None,
-        environment="test",
-        database_url=database_url,
+{%- else %}
         **{**TEST_SETTINGS, **changes},
-    )
-{%- elif cookiecutter.broker != "none" %}
-def settings(broker_settings: dict[str, Any], changes: dict[str, Any]) -> Settings:
-    # _env_file=None: a developer's .env must not leak into the tests.
-    return Settings(
-        _env_file=None, environment="test", **{**TEST_SETTINGS, **broker_settings, **changes}
+{%- endif %}
     )
 {%- else %}
 def settings(changes: dict[str, Any]) -> Settings:

@@ -15,7 +15,7 @@ from {{ cookiecutter.package_name }}.settings import Settings
 from tests.asgi import serving
 from tests.broker import subscriber
 from tests.eventually import eventually
-from tests.proxy import SwitchableProxy
+from tests.tcp_proxy import SwitchableProxy
 
 ITEMS = "/api/v1/items"
 

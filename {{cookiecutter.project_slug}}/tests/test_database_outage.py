@@ -11,10 +11,11 @@ from pydantic import SecretStr
 from sqlalchemy import make_url
 
 from {{ cookiecutter.package_name }}.app import create_app
-from {{ cookiecutter.package_name }}.database_errors import UNAVAILABLE
+from {{ cookiecutter.package_name }}.errors.database import UNAVAILABLE
 from {{ cookiecutter.package_name }}.settings import Settings
 from tests.asgi import serving
-from tests.proxy import SwitchableProxy
+from tests.fakes import FakeUpstream
+from tests.tcp_proxy import SwitchableProxy
 
 ITEMS = "/api/v1/items"
 CONNECT_TIMEOUT = 0.5
@@ -34,7 +35,7 @@ async def proxy(database_url: str) -> AsyncIterator[SwitchableProxy]:
 
 @pytest.fixture
 async def client(
-    settings: Settings, database_url: str, proxy: SwitchableProxy
+    settings: Settings, database_url: str, proxy: SwitchableProxy, upstream: FakeUpstream
 ) -> AsyncIterator[httpx2.AsyncClient]:
     through_proxy = make_url(database_url).set(host="127.0.0.1", port=proxy.port, password=PASSWORD)
     app = create_app(
@@ -44,7 +45,8 @@ async def client(
                 "database_connect_timeout": CONNECT_TIMEOUT,
                 "database_pool_timeout": CONNECT_TIMEOUT,
             }
-        )
+        ),
+        http_transport=httpx2.MockTransport(upstream),
     )
     async with serving(app) as client:
         yield client

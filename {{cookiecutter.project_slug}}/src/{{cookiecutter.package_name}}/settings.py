@@ -2,16 +2,25 @@
 
 from typing import Literal
 
-{% if cookiecutter.database != "none" or cookiecutter.broker != "none" -%}
-from pydantic import AnyHttpUrl, Field, SecretStr
+{% if cookiecutter.cache == "redis" -%}
+from pydantic import AnyHttpUrl, Field, IPvAnyNetwork, SecretStr{% if cookiecutter.auth == "jwt" %}, field_validator{% endif %}
 {% else -%}
-from pydantic import AnyHttpUrl, Field
+from pydantic import AnyHttpUrl, Field{% if cookiecutter.database != "none" or cookiecutter.broker != "none" %}, SecretStr{% endif %}{% if cookiecutter.auth == "jwt" %}, field_validator{% endif %}
 {% endif -%}
 from pydantic_settings import BaseSettings, SettingsConfigDict
 {%- if cookiecutter.database == "postgresql" %}
 
 # The server `docker compose up` starts; deployments set the URL in the environment.
 LOCAL_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/{{ cookiecutter.package_name }}"
+{%- endif %}
+
+{%- if cookiecutter.auth == "jwt" %}
+
+# Signature algorithms that verify with a public key; `none` and HMAC (a shared secret) are not
+# among them, so a token can never choose to be checked against the public key as a secret.
+ASYMMETRIC_ALGORITHMS = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+)
 {%- endif %}
 
 
@@ -106,6 +115,79 @@ class Settings(BaseSettings):
 {%- endif %}
 {%- endif %}
 
+{%- if cookiecutter.auth == "jwt" %}
+
+    # The identity provider whose access tokens the API accepts (README: Authentication). Both
+    # must be set: the service refuses to start without them.
+    auth_issuer: str | None = None
+    auth_audience: str | None = None
+    # The signing keys (a JWK Set, over http(s) or from a file:// URL); unset, the issuer's
+    # /.well-known/openid-configuration names them.
+    auth_jwks_url: str | None = None
+    # The token's `alg` must be one of these: asymmetric only, never `none` or HMAC.
+    auth_algorithms: list[str] = ["RS256", "ES256"]
+    # Seconds of clock skew allowed on exp, nbf and iat.
+    auth_leeway: int = Field(default=30, ge=0, le=300)
+    # Keys are fetched again after this many seconds, and sooner for a token naming an unknown
+    # key, but never twice within the refresh interval (a flood of made-up key ids must not
+    # become a flood of requests to the identity provider).
+    auth_jwks_cache_seconds: float = Field(default=600, gt=0)
+    auth_jwks_refresh_interval: float = Field(default=30, ge=0)
+{%- endif %}
+
     # The loop-lag monitor wakes every interval and warns when a wake-up comes this late.
     loop_lag_interval: float = Field(default=0.1, gt=0)
     loop_lag_threshold: float = Field(default=0.1, gt=0)
+{%- if cookiecutter.cache == "redis" %}
+
+    # Redis, for {% if cookiecutter.database != "none" %}the item cache and {% endif %}rate limiting. A secret: the URL may hold a password.
+    redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+    # Seconds to connect and to wait for each answer (and for a free pooled connection):
+    # a slow Redis is treated as an absent one, and the service goes on without it.
+    redis_socket_connect_timeout: float = Field(default=0.5, gt=0)
+    redis_socket_timeout: float = Field(default=0.5, gt=0)
+    redis_max_connections: int = Field(default=50, gt=0)
+    # Every key the service writes starts with this, so that services can share one Redis.
+    redis_key_prefix: str = "{{ cookiecutter.package_name }}:"
+    # After a failed call the service leaves Redis alone this long before trying again.
+    redis_backoff: float = Field(default=1.0, ge=0)
+{%- if cookiecutter.database != "none" %}
+    # Seconds an item stays cached: also the longest another replica can serve an item whose
+    # invalidation could not reach Redis.
+    cache_ttl: float = Field(default=60.0, gt=0)
+{%- endif %}
+    # At most this many requests per client in each window of this many seconds; 0 turns
+    # rate limiting off (where a gateway limits already).
+    rate_limit_requests: int = Field(default=100, ge=0)
+    rate_limit_window: int = Field(default=60, gt=0)
+    # Proxies (addresses or networks) whose X-Forwarded-For names the real client.
+    rate_limit_trusted_proxies: list[IPvAnyNetwork] = []
+{%- endif %}
+{%- if cookiecutter.auth == "jwt" %}
+
+    # Strings, not URLs: an issuer must match the token's `iss` character for character.
+    @field_validator("auth_issuer")
+    @classmethod
+    def _issuer_is_a_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError(f"{value!r} is not an http(s):// URL")
+        return value
+
+    @field_validator("auth_jwks_url")
+    @classmethod
+    def _jwks_url_is_a_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://", "file://")):
+            raise ValueError(f"{value!r} is not an http(s):// or file:// URL")
+        return value
+
+    @field_validator("auth_algorithms")
+    @classmethod
+    def _asymmetric_only(cls, value: list[str]) -> list[str]:
+        refused = sorted(set(value) - ASYMMETRIC_ALGORITHMS)
+        if refused:
+            allowed = ", ".join(sorted(ASYMMETRIC_ALGORITHMS))
+            raise ValueError(f"{', '.join(refused)} not allowed; choose from {allowed}")
+        if not value:
+            raise ValueError("at least one algorithm is needed")
+        return value
+{%- endif %}

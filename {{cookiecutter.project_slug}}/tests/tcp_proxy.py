@@ -1,5 +1,5 @@
-"""A TCP proxy the outage tests cut and restore between the service and a real server: the
-shared server itself is never stopped."""
+"""A TCP proxy a test owns, between the service and a real server: cutting it is an outage
+without stopping a server other tests and projects use."""
 
 import asyncio
 from typing import Self
