@@ -26,7 +26,7 @@ from tests import identity
 from tests.asgi import serving
 from tests.fakes import UPSTREAM, FakeUpstream
 
-{%- set plugins = ["tests.loop_stalls", "tests.slow"] + (["tests.database"] if cookiecutter.database != "none" else []) + (["tests.redis_server"] if cookiecutter.cache == "redis" else []) + (["tests.broker"] if cookiecutter.broker != "none" else []) %}
+{% set plugins = ["tests.loop_stalls", "tests.slow"] + (["tests.database"] if cookiecutter.database != "none" else []) + (["tests.redis_server"] if cookiecutter.cache == "redis" else []) + (["tests.broker"] if cookiecutter.broker != "none" else []) -%}
 pytest_plugins = [{% for plugin in plugins %}"{{ plugin }}"{% if not loop.last %}, {% endif %}{% endfor %}]
 
 TEST_SETTINGS: dict[str, Any] = {
