@@ -27,7 +27,15 @@ from tests.asgi import serving
 from tests.fakes import UPSTREAM, FakeUpstream
 
 {% set plugins = ["tests.loop_stalls", "tests.slow"] + (["tests.database"] if cookiecutter.database != "none" else []) + (["tests.redis_server"] if cookiecutter.cache == "redis" else []) + (["tests.broker"] if cookiecutter.broker != "none" else []) -%}
+{%- if plugins | length > 4 -%}
+pytest_plugins = [
+{%- for plugin in plugins %}
+    "{{ plugin }}",
+{%- endfor %}
+]
+{%- else -%}
 pytest_plugins = [{% for plugin in plugins %}"{{ plugin }}"{% if not loop.last %}, {% endif %}{% endfor %}]
+{%- endif %}
 
 TEST_SETTINGS: dict[str, Any] = {
     "quotes_url": UPSTREAM,
