@@ -97,11 +97,13 @@ BROKER_FILES = [
     Path("tests") / "broker.py",
     Path("tests") / "eventually.py",
     Path("tests") / "test_events.py",
+    Path("tests") / "test_broker_rules.py",
 ]
 # The outbox, its relay and the consumer keep their state in the database.
 BROKER_DATABASE_FILES = [
     EVENTS / "consumer.py",
     EVENTS / "contract.py",
+    EVENTS / "observer.py",
     EVENTS / "outbox.py",
     EVENTS / "relay.py",
     PACKAGE / "migrations" / "versions" / "0002_create_outbox.py",
@@ -109,6 +111,8 @@ BROKER_DATABASE_FILES = [
     Path("tests") / "test_consumer.py",
     Path("tests") / "test_broker_outage.py",
 ]
+# The broker's counters on /metrics: of the outbox and the consumer, which need a database.
+BROKER_METRICS_FILES = [OBSERVABILITY / "broker_metrics.py", Path("tests") / "test_broker_metrics.py"]
 # Files written once per broker, as `<stem>_<broker>.py`: the chosen one takes the plain name.
 BROKER_VARIANT_FILES = [EVENTS / "broker.py", Path("tests") / "broker.py"]
 BROKERS = ("rabbitmq", "nats")
@@ -175,6 +179,8 @@ def unneeded_files() -> list[Path]:
         paths += METRICS_TRACING_FILES
     if ANSWERS["auth"] != "jwt":
         paths += AUTH_FILES
+    if BROKER == "none" or DATABASE == "none" or not ANSWERS["metrics"]:
+        paths += BROKER_METRICS_FILES
     if BROKER == "none":
         paths += BROKER_FILES + BROKER_DATABASE_FILES
     elif DATABASE == "none":

@@ -196,10 +196,12 @@ OPTION_FILES: dict[str, list[str]] = {
         "tests/broker.py",
         "tests/eventually.py",
         "tests/test_events.py",
+        "tests/test_broker_rules.py",
     ],
     "broker with a database": [
         "src/{package}/events/consumer.py",
         "src/{package}/events/contract.py",
+        "src/{package}/events/observer.py",
         "src/{package}/events/outbox.py",
         "src/{package}/events/relay.py",
         "src/{package}/migrations/versions/0002_create_outbox.py",
@@ -229,6 +231,10 @@ OPTION_FILES: dict[str, list[str]] = {
     "cache=redis with metrics": [
         "src/{package}/observability/cache_metrics.py",
         "tests/test_cache_metrics.py",
+    ],
+    "broker with a database and metrics": [
+        "src/{package}/observability/broker_metrics.py",
+        "tests/test_broker_metrics.py",
     ],
     "a server to run locally (PostgreSQL, Redis or a broker)": ["compose.yaml"],
     "an outage test (PostgreSQL, Redis, or the broker's outbox)": ["tests/tcp_proxy.py"],
@@ -268,6 +274,9 @@ def chosen_options(answer: dict[str, Any]) -> set[str]:
         "cache=redis with metrics": answer["cache"] == "redis" and answer["metrics"],
         "broker": answer["broker"] != "none",
         "broker with a database": answer["broker"] != "none" and answer["database"] != "none",
+        "broker with a database and metrics": answer["broker"] != "none"
+        and answer["database"] != "none"
+        and answer["metrics"],
         "a server to run locally (PostgreSQL, Redis or a broker)": answer["database"]
         == "postgresql"
         or answer["cache"] == "redis"

@@ -63,7 +63,13 @@ class InMemoryEvents(EventsExtension):
 
 def in_memory(extensions: Sequence[Extension]) -> list[Extension]:
     """`extensions` with the events part on the in-memory broker."""
+{%- if cookiecutter.database != "none" %}
+    return [
+        InMemoryEvents(e.observer) if isinstance(e, EventsExtension) else e for e in extensions
+    ]
+{%- else %}
     return [InMemoryEvents() if isinstance(e, EventsExtension) else e for e in extensions]
+{%- endif %}
 
 
 @pytest.fixture

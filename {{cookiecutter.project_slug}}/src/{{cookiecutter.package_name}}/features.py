@@ -14,6 +14,9 @@ from {{ cookiecutter.package_name }}.cache.extension import CacheExtension
 from {{ cookiecutter.package_name }}.events.extension import EventsExtension
 {% endif -%}
 from {{ cookiecutter.package_name }}.extension import Extension
+{%- if cookiecutter.broker != "none" and cookiecutter.database != "none" and cookiecutter.metrics %}
+from {{ cookiecutter.package_name }}.observability.broker_metrics import BrokerMetrics
+{%- endif %}
 {%- if cookiecutter.cache == "redis" and cookiecutter.metrics %}
 from {{ cookiecutter.package_name }}.observability.cache_metrics import CacheMetrics
 {%- endif %}
@@ -70,7 +73,9 @@ def default_extensions() -> list[Extension]:
 {%- elif cookiecutter.cache == "redis" %}
         CacheExtension(),
 {%- endif %}
-{%- if cookiecutter.broker != "none" %}
+{%- if cookiecutter.broker != "none" and cookiecutter.database != "none" and cookiecutter.metrics %}
+        EventsExtension(BrokerMetrics(metrics)),
+{%- elif cookiecutter.broker != "none" %}
         EventsExtension(),
 {%- endif %}
     ]

@@ -14,10 +14,12 @@ from faststream import AckPolicy
 from faststream.nats import JStream, NatsBroker, PullSub
 from faststream.nats.publisher.usecase import LogicPublisher
 from faststream.specification import AsyncAPI
+from nats.errors import NotJSMessageError
 from nats.js.api import ConsumerConfig
 
 from {{ cookiecutter.package_name }}.events.consumer import ItemWithdrawn
 from {{ cookiecutter.package_name }}.events.contract import ITEM_EVENT_TYPES, ItemEvent
+from {{ cookiecutter.package_name }}.events.observer import EventsObserver, observing
 from {{ cookiecutter.package_name }}.settings import Settings
 {%- else -%}
 """NATS: the connection, for the events this service will publish and consume."""
@@ -35,12 +37,29 @@ logger = logging.getLogger(__name__)
 
 class BrokerUnavailableError(Exception):
     """The broker did not take a message: not reachable, or no acknowledgement in time."""
+{%- if cookiecutter.database != "none" %}
+
+
+def deliveries(message: Any) -> int:
+    """How many times JetStream has delivered this message; a plain NATS message (the tests'
+    in-memory broker sends those) once."""
+    try:
+        return int(message.metadata.num_delivered)
+    except NotJSMessageError:
+        return 1
+{%- endif %}
 
 
 class EventBroker:
     """One connection to NATS for the app{% if cookiecutter.database != "none" %}, its publishers and its consumer{% endif %}."""
 
+{%- if cookiecutter.database != "none" %}
+
+    def __init__(self, settings: Settings, observer: EventsObserver) -> None:
+{%- else %}
+
     def __init__(self, settings: Settings) -> None:
+{%- endif %}
         self.settings = settings
         self.broker = NatsBroker(
             settings.broker_url.get_secret_value(),
@@ -52,6 +71,9 @@ class EventBroker:
             logger=logger,
             # Shutdown waits this long for the messages being handled.
             graceful_timeout=settings.broker_publish_timeout,
+{%- if cookiecutter.database != "none" %}
+            middlewares=[observing(observer, deliveries, settings.broker_max_deliveries)],
+{%- endif %}
         )
 {%- if cookiecutter.database != "none" %}
         prefix = settings.broker_subject_prefix

@@ -23,6 +23,7 @@ from faststream.specification import AsyncAPI
 
 from {{ cookiecutter.package_name }}.events.consumer import ItemWithdrawn
 from {{ cookiecutter.package_name }}.events.contract import ITEM_EVENT_TYPES, ItemEvent
+from {{ cookiecutter.package_name }}.events.observer import EventsObserver, observing
 from {{ cookiecutter.package_name }}.settings import Settings
 {%- else -%}
 """RabbitMQ: the connection, for the events this service will publish and consume."""
@@ -40,12 +41,26 @@ logger = logging.getLogger(__name__)
 
 class BrokerUnavailableError(Exception):
     """The broker did not take a message: not reachable, or no confirmation in time."""
+{%- if cookiecutter.database != "none" %}
+
+
+def deliveries(message: Any) -> int:
+    """How many times this message has been delivered: the quorum queue counts the earlier,
+    failed deliveries in `x-delivery-count`."""
+    return int((message.headers or {}).get("x-delivery-count", 0)) + 1
+{%- endif %}
 
 
 class EventBroker:
     """One connection to RabbitMQ for the app{% if cookiecutter.database != "none" %}, its publishers and its consumer{% endif %}."""
 
+{%- if cookiecutter.database != "none" %}
+
+    def __init__(self, settings: Settings, observer: EventsObserver) -> None:
+{%- else %}
+
     def __init__(self, settings: Settings) -> None:
+{%- endif %}
         self.settings = settings
         self.broker = RabbitBroker(
             settings.broker_url.get_secret_value(),
@@ -55,6 +70,9 @@ class EventBroker:
             logger=logger,
             # Shutdown waits this long for the messages being handled.
             graceful_timeout=settings.broker_publish_timeout,
+{%- if cookiecutter.database != "none" %}
+            middlewares=[observing(observer, deliveries, settings.broker_max_deliveries)],
+{%- endif %}
         )
 {%- if cookiecutter.database != "none" %}
         self.exchange = RabbitExchange(

@@ -21,6 +21,7 @@ from fastapi import APIRouter, Depends, HTTPException
 from {{ cookiecutter.package_name }}.events.broker import EventBroker
 {%- if cookiecutter.database != "none" %}
 from {{ cookiecutter.package_name }}.events.consumer import ItemWithdrawn, handle_item_withdrawn
+from {{ cookiecutter.package_name }}.events.observer import EventsObserver
 from {{ cookiecutter.package_name }}.events.relay import Relay
 {%- endif %}
 from {{ cookiecutter.package_name }}.extension import Extension
@@ -46,11 +47,16 @@ async def connected(broker: EventBroker) -> AsyncIterator[None]:
 class EventsExtension(Extension):
     """Owns the broker connection{% if cookiecutter.database != "none" %}, the outbox relay and the consumer{% endif %}."""
 
+{%- if cookiecutter.database != "none" %}
+    def __init__(self, observer: EventsObserver | None = None) -> None:
+        self.observer = observer or EventsObserver()
+        self._broker: EventBroker | None = None
+        self._asyncapi: dict[str, Any] | None = None
+        self._relay: Relay | None = None
+{%- else %}
     def __init__(self) -> None:
         self._broker: EventBroker | None = None
         self._asyncapi: dict[str, Any] | None = None
-{%- if cookiecutter.database != "none" %}
-        self._relay: Relay | None = None
 {%- endif %}
 
     @property
@@ -73,13 +79,16 @@ class EventsExtension(Extension):
 
     @asynccontextmanager
     async def lifespan(self, resources: Resources) -> AsyncIterator[None]:
-        broker = EventBroker(resources.settings)
 {%- if cookiecutter.database != "none" %}
+        broker = EventBroker(resources.settings, self.observer)
         broker.consume_withdrawn(partial(self.on_item_withdrawn, resources.database))
+{%- endif %}
+{%- else %}
+        broker = EventBroker(resources.settings)
 {%- endif %}
         async with self.connect(broker):
 {%- if cookiecutter.database != "none" %}
-            relay = Relay(resources.settings, resources.database, broker)
+            relay = Relay(resources.settings, resources.database, broker, self.observer)
             relay.start()
             self._broker, self._relay = broker, relay
             try:

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import delete, func, select
 
+from {{ cookiecutter.package_name }}.events.observer import EventsObserver
 from {{ cookiecutter.package_name }}.events.outbox import OutboxMessage
 from {{ cookiecutter.package_name }}.infra.database import Database
 from {{ cookiecutter.package_name }}.settings import Settings
@@ -22,6 +23,8 @@ logger = logging.getLogger(__name__)
 
 # Sent rows are pruned at most this often, in seconds: a cheap delete, but not every pass.
 PRUNE_EVERY = 60.0
+# The outbox's backlog is counted for the observer at most this often, in seconds.
+COUNT_EVERY = 5.0
 
 
 class Publisher(Protocol):
@@ -36,13 +39,21 @@ class Relay:
     """One background task per replica. On PostgreSQL, replicas lock the rows they publish
     (`FOR UPDATE SKIP LOCKED`) so two never send the same row in the normal case."""
 
-    def __init__(self, settings: Settings, database: Database, broker: Publisher) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        broker: Publisher,
+        observer: EventsObserver | None = None,
+    ) -> None:
         self.settings = settings
         self.database = database
         self.broker = broker
+        self.observer = observer or EventsObserver()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._pruned_at = float("-inf")
+        self._counted_at = float("-inf")
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
@@ -80,6 +91,7 @@ class Relay:
                 for row in rows:
                     await self.broker.publish(row.type, row.message_id, row.body, row.headers)
                     row.sent_at = datetime.now(UTC)
+                    self.observer.published(row.type)
                     sent += 1
             finally:
                 # What the broker confirmed stays sent, even when a later publish failed.
@@ -93,8 +105,8 @@ class Relay:
             await session.execute(delete(OutboxMessage).where(OutboxMessage.sent_at < cutoff))
             await session.commit()
 
-    async def pending(self) -> tuple[int, datetime | None]:
-        """How many events wait, and when the oldest was written."""
+    async def count_pending(self) -> None:
+        """Tell the observer how many events wait, and how long the oldest has waited."""
         async with self.database.sessions() as session:
             count, oldest = (
                 await session.execute(
@@ -103,11 +115,16 @@ class Relay:
                     )
                 )
             ).one()
-        return count, oldest
+        if oldest is not None and oldest.tzinfo is None:
+            # SQLite gives back naive datetimes; they were written in UTC.
+            oldest = oldest.replace(tzinfo=UTC)
+        age = 0.0 if oldest is None else (datetime.now(UTC) - oldest).total_seconds()
+        self.observer.outbox(count, max(age, 0.0))
 
     async def _run(self) -> None:
         delay = self.settings.broker_relay_interval
         while not await self._stopped_within(delay):
+            await self._count_now_and_then()
             try:
                 if await self.publish_pending() < self.settings.broker_relay_batch_size:
                     if asyncio.get_running_loop().time() - self._pruned_at > PRUNE_EVERY:
@@ -124,6 +141,17 @@ class Relay:
                 )
                 logger.warning("Outbox relay failed, retrying in %.1f s: %r", delay, error)
                 delay *= random.uniform(0.5, 1.0)  # noqa: S311 (jitter, not a secret)
+
+    async def _count_now_and_then(self) -> None:
+        """Count the backlog every COUNT_EVERY seconds; above all while the broker is down."""
+        now = asyncio.get_running_loop().time()
+        if now - self._counted_at < COUNT_EVERY:
+            return
+        self._counted_at = now
+        try:
+            await self.count_pending()
+        except Exception as error:
+            logger.warning("Outbox backlog not counted: %r", error)
 
     async def _stopped_within(self, seconds: float) -> bool:
         """Wait `seconds`, or less if asked to stop; whether it was."""
