@@ -22,6 +22,9 @@ from nats.js.errors import NotFoundError
 
 from {{ cookiecutter.package_name }}.events.broker import EventBroker
 from {{ cookiecutter.package_name }}.events.extension import EventsExtension
+{%- if cookiecutter.database != "none" %}
+from {{ cookiecutter.package_name }}.events.observer import EventsObserver
+{%- endif %}
 from {{ cookiecutter.package_name }}.extension import Extension
 from {{ cookiecutter.package_name }}.features import default_extensions
 from {{ cookiecutter.package_name }}.settings import Settings
@@ -64,9 +67,7 @@ class InMemoryEvents(EventsExtension):
 def in_memory(extensions: Sequence[Extension]) -> list[Extension]:
     """`extensions` with the events part on the in-memory broker."""
 {%- if cookiecutter.database != "none" %}
-    return [
-        InMemoryEvents(e.observer) if isinstance(e, EventsExtension) else e for e in extensions
-    ]
+    return [InMemoryEvents(e.observer) if isinstance(e, EventsExtension) else e for e in extensions]
 {%- else %}
     return [InMemoryEvents() if isinstance(e, EventsExtension) else e for e in extensions]
 {%- endif %}
@@ -171,7 +172,9 @@ async def dead_lettered(url: str, settings: Settings) -> AsyncIterator[list[byte
         received.append(message.data)
 
     try:
-        await client.subscribe(EventBroker(settings).dead_letter_advisory, cb=collect)
+        await client.subscribe(
+            EventBroker(settings, EventsObserver()).dead_letter_advisory, cb=collect
+        )
         yield received
     finally:
         await client.close()

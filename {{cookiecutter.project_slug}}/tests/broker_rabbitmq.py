@@ -19,6 +19,9 @@ from faststream.rabbit import TestRabbitBroker
 
 from {{ cookiecutter.package_name }}.events.broker import EventBroker
 from {{ cookiecutter.package_name }}.events.extension import EventsExtension
+{%- if cookiecutter.database != "none" %}
+from {{ cookiecutter.package_name }}.events.observer import EventsObserver
+{%- endif %}
 from {{ cookiecutter.package_name }}.extension import Extension
 from {{ cookiecutter.package_name }}.features import default_extensions
 from {{ cookiecutter.package_name }}.settings import Settings
@@ -59,9 +62,7 @@ class InMemoryEvents(EventsExtension):
 def in_memory(extensions: Sequence[Extension]) -> list[Extension]:
     """`extensions` with the events part on the in-memory broker."""
 {%- if cookiecutter.database != "none" %}
-    return [
-        InMemoryEvents(e.observer) if isinstance(e, EventsExtension) else e for e in extensions
-    ]
+    return [InMemoryEvents(e.observer) if isinstance(e, EventsExtension) else e for e in extensions]
 {%- else %}
     return [InMemoryEvents() if isinstance(e, EventsExtension) else e for e in extensions]
 {%- endif %}
@@ -175,7 +176,9 @@ async def dead_lettered(url: str, settings: Settings) -> AsyncIterator[list[byte
     connection = await aio_pika.connect(url, timeout=5)
     async with connection:
         channel = await connection.channel()
-        queue = await channel.get_queue(EventBroker(settings).dead_letter_queue.name)
+        queue = await channel.get_queue(
+            EventBroker(settings, EventsObserver()).dead_letter_queue.name
+        )
 
         async def collect(message: aio_pika.abc.AbstractIncomingMessage) -> None:
             async with message.process():

@@ -22,6 +22,9 @@ from {{ cookiecutter.package_name }}.settings import Settings
 from tests.asgi import serving
 from tests.broker import dead_lettered, deliver_in_memory, in_memory, publish_to_catalog
 from tests.eventually import PATIENCE, eventually
+{%- if cookiecutter.metrics %}
+from tests.scrape import scrape, value
+{%- endif %}
 
 ITEMS = "/api/v1/items"
 
@@ -91,6 +94,13 @@ async def test_a_poison_message_is_dead_lettered_and_the_consumer_goes_on(
             return await names(client) == [] and len(dead) == 2
 
         assert await eventually(handled)
+{%- if cookiecutter.metrics %}
+        samples = await scrape(client)
+    # Each poison message failed on both its deliveries, and the second was its last.
+    assert value(samples, "broker_failed_messages_total") == 4
+    assert value(samples, "broker_dead_lettered_messages_total") == 2
+    assert value(samples, "broker_consumed_messages_total") == 1
+{%- endif %}
 
 
 class HeldEvents(EventsExtension):

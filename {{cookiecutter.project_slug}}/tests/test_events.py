@@ -64,4 +64,3 @@ async def test_a_broker_that_cannot_be_reached_stops_the_start_up(settings: Sett
     with pytest.raises(Exception):  # noqa: B017, PT011 (each client raises its own error)
         async with app.router.lifespan_context(app):
             pass
-

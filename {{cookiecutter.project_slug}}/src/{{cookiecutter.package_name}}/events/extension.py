@@ -48,12 +48,14 @@ class EventsExtension(Extension):
     """Owns the broker connection{% if cookiecutter.database != "none" %}, the outbox relay and the consumer{% endif %}."""
 
 {%- if cookiecutter.database != "none" %}
+
     def __init__(self, observer: EventsObserver | None = None) -> None:
         self.observer = observer or EventsObserver()
         self._broker: EventBroker | None = None
         self._asyncapi: dict[str, Any] | None = None
         self._relay: Relay | None = None
 {%- else %}
+
     def __init__(self) -> None:
         self._broker: EventBroker | None = None
         self._asyncapi: dict[str, Any] | None = None
@@ -82,7 +84,6 @@ class EventsExtension(Extension):
 {%- if cookiecutter.database != "none" %}
         broker = EventBroker(resources.settings, self.observer)
         broker.consume_withdrawn(partial(self.on_item_withdrawn, resources.database))
-{%- endif %}
 {%- else %}
         broker = EventBroker(resources.settings)
 {%- endif %}

@@ -108,13 +108,15 @@ class Relay:
     async def count_pending(self) -> None:
         """Tell the observer how many events wait, and how long the oldest has waited."""
         async with self.database.sessions() as session:
-            count, oldest = (
+            row = (
                 await session.execute(
                     select(func.count(), func.min(OutboxMessage.created_at)).where(
                         OutboxMessage.sent_at.is_(None)
                     )
                 )
             ).one()
+        count: int = row[0]
+        oldest: datetime | None = row[1]
         if oldest is not None and oldest.tzinfo is None:
             # SQLite gives back naive datetimes; they were written in UTC.
             oldest = oldest.replace(tzinfo=UTC)
