@@ -44,7 +44,7 @@ def names(token: str) -> dict[str, Any]:
     }
 
 
-SERVER_VARIABLE = "{{ cookiecutter.__env_prefix }}BROKER_URL"
+SERVER_VARIABLE = "{{ cookiecutter.__env_prefix }}TEST_BROKER_URL"
 DEFAULT_SERVER = "nats://127.0.0.1:4222"
 
 UNREACHABLE = """NATS at {url} cannot be used: {error!r}

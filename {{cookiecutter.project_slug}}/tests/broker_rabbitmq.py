@@ -39,7 +39,7 @@ def names(token: str) -> dict[str, Any]:
     }
 
 
-SERVER_VARIABLE = "{{ cookiecutter.__env_prefix }}BROKER_URL"
+SERVER_VARIABLE = "{{ cookiecutter.__env_prefix }}TEST_BROKER_URL"
 DEFAULT_SERVER = "amqp://guest:guest@127.0.0.1:5672/"
 
 UNREACHABLE = """RabbitMQ at {url} cannot be used: {error!r}
