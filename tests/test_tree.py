@@ -260,7 +260,11 @@ def chosen_options(answer: dict[str, Any]) -> set[str]:
         "docker": answer["docker"],
         "kubernetes": answer["kubernetes"],
         "kubernetes with a secret": answer["kubernetes"]
-        and (answer["database"] != "none" or answer["cache"] == "redis"),
+        and (
+            answer["database"] != "none"
+            or answer["cache"] == "redis"
+            or answer["broker"] != "none"
+        ),
         "metrics": answer["metrics"],
         "metrics with a database": answer["metrics"] and answer["database"] != "none",
         "tracing": answer["tracing"],
