@@ -112,7 +112,10 @@ BROKER_DATABASE_FILES = [
     Path("tests") / "test_broker_outage.py",
 ]
 # The broker's counters on /metrics: of the outbox and the consumer, which need a database.
-BROKER_METRICS_FILES = [OBSERVABILITY / "broker_metrics.py", Path("tests") / "test_broker_metrics.py"]
+BROKER_METRICS_FILES = [
+    OBSERVABILITY / "broker_metrics.py",
+    Path("tests") / "test_broker_metrics.py",
+]
 # Files written once per broker, as `<stem>_<broker>.py`: the chosen one takes the plain name.
 BROKER_VARIANT_FILES = [EVENTS / "broker.py", Path("tests") / "broker.py"]
 BROKERS = ("rabbitmq", "nats")

@@ -143,7 +143,7 @@ def test_every_ci_pairing_is_valid_and_runs_what_the_project_needs(
         )
         assert tests_read
         assert f"{tests_read.group(1)}: redis://" in pipeline
-    for name, (image, scheme) in BROKER_SERVERS.items():
+    for name, (image, _) in BROKER_SERVERS.items():
         assert (image in pipeline) == (broker == name)
     if broker != "none":
         tests_read = re.search(

@@ -261,9 +261,7 @@ def chosen_options(answer: dict[str, Any]) -> set[str]:
         "kubernetes": answer["kubernetes"],
         "kubernetes with a secret": answer["kubernetes"]
         and (
-            answer["database"] != "none"
-            or answer["cache"] == "redis"
-            or answer["broker"] != "none"
+            answer["database"] != "none" or answer["cache"] == "redis" or answer["broker"] != "none"
         ),
         "metrics": answer["metrics"],
         "metrics with a database": answer["metrics"] and answer["database"] != "none",
