@@ -389,7 +389,7 @@ OPTION_PHRASES = [
     Phrases(
         "broker",
         lambda a: a.get("broker", "none") == "none",
-        re.compile(r"faststream|\bbroker_|\boutbox|asyncapi|dead.letter|\bevents?\b", re.I),
+        re.compile(r"faststream|\bbroker_|\boutbox|asyncapi|dead.letter|\bEventBroker\b", re.I),
         prose_only=False,
     ),
     Phrases(

@@ -122,6 +122,8 @@ def broker_server() -> Iterator[str]:
     yield url
     asyncio.run(_delete_what_this_run_created(url))
 
+{%- if cookiecutter.database != "none" %}
+
 
 @asynccontextmanager
 async def subscriber(url: str, settings: Settings) -> AsyncIterator[list[dict[str, Any]]]:
@@ -143,7 +145,7 @@ async def subscriber(url: str, settings: Settings) -> AsyncIterator[list[dict[st
         yield received
     finally:
         await client.close()
-{%- if cookiecutter.database != "none" %}
+
 
 
 async def deliver_in_memory(broker: EventBroker, body: dict[str, Any]) -> None:

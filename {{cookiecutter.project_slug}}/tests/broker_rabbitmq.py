@@ -93,10 +93,14 @@ async def _delete_what_this_run_declared(url: str) -> None:
         channel = await connection.channel()
         for token in TOKENS:
             base = f"test-{token}"
+{%- if cookiecutter.database != "none" %}
             for queue in (f"{base}.dead-letter", f"{base}.{base}-catalog.items.withdrawn"):
                 await channel.queue_delete(queue)
             for exchange in (base, f"{base}.dead-letter", f"{base}-catalog"):
                 await channel.exchange_delete(exchange)
+{%- else %}
+            await channel.exchange_delete(base)
+{%- endif %}
 
 
 @pytest.fixture(scope="session")
@@ -114,6 +118,8 @@ def broker_server() -> Iterator[str]:
 async def _ping(url: str) -> None:
     connection = await aio_pika.connect(url, timeout=5)
     await connection.close()
+
+{%- if cookiecutter.database != "none" %}
 
 
 @asynccontextmanager
@@ -144,7 +150,7 @@ async def subscriber(url: str, settings: Settings) -> AsyncIterator[list[dict[st
 
         await queue.consume(collect)
         yield received
-{%- if cookiecutter.database != "none" %}
+
 
 
 async def deliver_in_memory(broker: EventBroker, body: dict[str, Any]) -> None:

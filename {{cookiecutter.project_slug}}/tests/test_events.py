@@ -12,6 +12,8 @@ from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.events.contract import ITEM_EVENT_TYPES
 {%- endif %}
 from {{ cookiecutter.package_name }}.settings import Settings
+from tests.asgi import serving
+from tests.fakes import FakeUpstream
 
 
 async def test_the_asyncapi_document_states_the_contract(
@@ -49,6 +51,17 @@ async def test_the_asyncapi_document_is_off_with_the_api_docs(client: httpx2.Asy
 async def test_readiness_reports_the_broker(client: httpx2.AsyncClient) -> None:
     response = await client.get("/health/ready")
     assert response.status_code == 200
+
+
+async def test_the_service_starts_on_the_real_broker_and_reports_it_ready(
+    settings: Settings, upstream: FakeUpstream, broker_server: str
+) -> None:
+    real = settings.model_copy(update={"broker_url": SecretStr(broker_server)})
+    app = create_app(real, http_transport=httpx2.MockTransport(upstream))
+    async with serving(app) as client:
+        response = await client.get("/health/ready")
+    assert response.status_code == 200, response.text
+    assert "broker" in response.text
 
 
 async def test_a_broker_that_cannot_be_reached_stops_the_start_up(settings: Settings) -> None:

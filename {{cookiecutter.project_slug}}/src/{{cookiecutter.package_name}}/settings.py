@@ -87,7 +87,7 @@ class Settings(BaseSettings):
     broker_url: SecretStr = SecretStr("nats://127.0.0.1:4222")
     # The JetStream stream that keeps the service's events: part of its public contract.
     broker_stream: str = Field(default="{{ cookiecutter.package_name.upper() }}", min_length=1)
-    # Its events go out on `<prefix>.items.created` and so on.
+    # Its events go out on subjects under it: `<prefix>.<event type>`.
     broker_subject_prefix: str = Field(default="{{ cookiecutter.project_slug }}", min_length=1)
 {%- endif %}
 {%- if cookiecutter.broker != "none" %}
