@@ -10,14 +10,21 @@ import asyncio
 import contextlib
 import os
 import secrets
+{%- if cookiecutter.database != "none" %}
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+{%- else %}
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractAsyncContextManager
+{%- endif %}
 from typing import Any
 
 import nats
 import pytest
 from faststream.nats import TestNatsBroker
+{%- if cookiecutter.database != "none" %}
 from nats.aio.msg import Msg
+{%- endif %}
 from nats.js.errors import NotFoundError
 
 from {{ cookiecutter.package_name }}.events.broker import EventBroker
@@ -27,7 +34,9 @@ from {{ cookiecutter.package_name }}.events.observer import EventsObserver
 {%- endif %}
 from {{ cookiecutter.package_name }}.extension import Extension
 from {{ cookiecutter.package_name }}.features import default_extensions
+{%- if cookiecutter.database != "none" %}
 from {{ cookiecutter.package_name }}.settings import Settings
+{%- endif %}
 
 # The tokens the run's tests used, for the clean-up.
 TOKENS: list[str] = []

@@ -9,8 +9,13 @@ refuses the next; the run deletes them all at its end.
 import asyncio
 import os
 import secrets
+{%- if cookiecutter.database != "none" %}
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+{%- else %}
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractAsyncContextManager
+{%- endif %}
 from typing import Any
 
 import aio_pika
@@ -24,7 +29,9 @@ from {{ cookiecutter.package_name }}.events.observer import EventsObserver
 {%- endif %}
 from {{ cookiecutter.package_name }}.extension import Extension
 from {{ cookiecutter.package_name }}.features import default_extensions
+{%- if cookiecutter.database != "none" %}
 from {{ cookiecutter.package_name }}.settings import Settings
+{%- endif %}
 
 # The tokens the run's tests used, for the clean-up.
 TOKENS: list[str] = []
