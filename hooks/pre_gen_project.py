@@ -23,6 +23,8 @@ DECLARED_MODULES = json.loads(r"""{{ cookiecutter | dependency_modules | jsonify
 INDIRECT_MODULES = {"anyio", "hypothesis", "pydantic_core", "starlette"}
 # And what scripts/update_template.py runs on (`uv run --with`, not a declared dependency).
 INDIRECT_MODULES |= {"cookiecutter"}
+# And the broker's client under FastStream, which the tests drive directly.
+INDIRECT_MODULES |= {"rabbitmq": {"aio_pika"}, "nats": {"nats"}}.get(ANSWERS["broker"], set())
 DEPENDENCY_MODULES = frozenset(DECLARED_MODULES) | INDIRECT_MODULES
 
 # sys.stdlib_module_names leaves out `test`, and lacks modules added after this interpreter.

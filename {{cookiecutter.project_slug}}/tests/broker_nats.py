@@ -156,7 +156,6 @@ async def subscriber(url: str, settings: Settings) -> AsyncIterator[list[dict[st
         await client.close()
 
 
-
 async def deliver_in_memory(broker: EventBroker, body: dict[str, Any]) -> None:
     """Hand `body` to the consumer as the catalog service would send it, in memory."""
     await broker.broker.publish(body, broker.settings.broker_catalog_subject)
@@ -183,8 +182,11 @@ async def dead_lettered(url: str, settings: Settings) -> AsyncIterator[list[byte
         received.append(message.data)
 
     try:
+        # Where JetStream announces a message that ran out of deliveries.
+        consumer = EventBroker(settings, EventsObserver()).consumer_name
+        advisory = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES"
         await client.subscribe(
-            EventBroker(settings, EventsObserver()).dead_letter_advisory, cb=collect
+            f"{advisory}.{settings.broker_catalog_stream}.{consumer}", cb=collect
         )
         yield received
     finally:

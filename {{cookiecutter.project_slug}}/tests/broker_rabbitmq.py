@@ -159,7 +159,6 @@ async def subscriber(url: str, settings: Settings) -> AsyncIterator[list[dict[st
         yield received
 
 
-
 async def deliver_in_memory(broker: EventBroker, body: dict[str, Any]) -> None:
     """Hand `body` to the consumer as the catalog service would send it, in memory."""
     await broker.broker.publish(

@@ -124,12 +124,6 @@ class EventBroker:
     @property
     def consumer_name(self) -> str:
         return f"{self.settings.broker_stream}-withdrawn"
-
-    @property
-    def dead_letter_advisory(self) -> str:
-        """Where JetStream announces a message that ran out of deliveries."""
-        stream, consumer = self.settings.broker_catalog_stream, self.consumer_name
-        return f"$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{stream}.{consumer}"
 {%- endif %}
 
     async def start(self) -> None:
