@@ -4,11 +4,13 @@ shutdown lets the message in hand finish."""
 
 import asyncio
 import json
+import time
 import uuid
 from typing import Any
 
 import httpx2
 import pytest
+from blockbuster import BlockingError
 from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy import select
@@ -20,7 +22,13 @@ from {{ cookiecutter.package_name }}.features import default_extensions
 from {{ cookiecutter.package_name }}.infra.database import Database, close_database, open_database
 from {{ cookiecutter.package_name }}.settings import Settings
 from tests.asgi import serving
-from tests.broker import dead_lettered, deliver_in_memory, in_memory, publish_to_catalog
+from tests.broker import (
+    InMemoryEvents,
+    dead_lettered,
+    deliver_in_memory,
+    in_memory,
+    publish_to_catalog,
+)
 from tests.eventually import PATIENCE, eventually
 {%- if cookiecutter.metrics %}
 from tests.scrape import scrape, value
@@ -101,6 +109,22 @@ async def test_a_poison_message_is_dead_lettered_and_the_consumer_goes_on(
     assert value(samples, "broker_dead_lettered_messages_total") == 2
     assert value(samples, "broker_consumed_messages_total") == 1
 {%- endif %}
+
+
+class BlockingEvents(InMemoryEvents):
+    """A handler that blocks the event loop, as a sync client or a sleep in it would."""
+
+    async def on_item_withdrawn(self, database: Database, event: ItemWithdrawn) -> None:
+        time.sleep(0.001)  # noqa: ASYNC251 (the blocking call this test plants)
+        await super().on_item_withdrawn(database, event)
+
+
+async def test_a_blocking_call_in_the_consumer_fails_its_test(settings: Settings) -> None:
+    # blockbuster (tests/conftest.py) is on in every test, broker tests included.
+    app = create_app(settings, extensions=[BlockingEvents()])
+    async with serving(app):
+        with pytest.raises(BlockingError, match=r"time\.sleep"):
+            await deliver_in_memory(events_of(app).broker, withdrawn("gear"))
 
 
 class HeldEvents(EventsExtension):
