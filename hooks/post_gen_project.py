@@ -80,6 +80,7 @@ CACHE_FILES = [
     OBSERVABILITY / "cache_metrics.py",
     Path("tests") / "redis_server.py",
     Path("tests") / "test_cache_metrics.py",
+    Path("tests") / "test_cache_server.py",
     Path("tests") / "test_item_cache.py",
     Path("tests") / "test_rate_limit.py",
     Path("tests") / "test_redis_guard.py",

@@ -20,7 +20,7 @@ AUTH = ("none", "jwt")
 # as this bake renders it (local_extensions.py); a package with one of these names shadows one.
 DECLARED_MODULES = json.loads(r"""{{ cookiecutter | dependency_modules | jsonify }}""")
 # And the modules of what they bring that the service imports itself.
-INDIRECT_MODULES = {"anyio", "hypothesis", "pydantic_core", "starlette"}
+INDIRECT_MODULES = {"anyio", "pydantic_core", "starlette"}
 # And what scripts/update_template.py runs on (`uv run --with`, not a declared dependency).
 INDIRECT_MODULES |= {"cookiecutter"}
 # And the broker's client under FastStream, which the tests drive directly.

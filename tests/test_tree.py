@@ -177,6 +177,7 @@ OPTION_FILES: dict[str, list[str]] = {
     "metrics and tracing": ["tests/test_counted_once.py"],
     "auth=jwt": [
         "src/{package}/auth/__init__.py",
+        "src/{package}/auth/caller.py",
         "src/{package}/auth/dependencies.py",
         "src/{package}/auth/extension.py",
         "src/{package}/auth/keys.py",
@@ -218,6 +219,7 @@ OPTION_FILES: dict[str, list[str]] = {
         "src/{package}/cache/rate_limit.py",
         "src/{package}/infra/redis.py",
         "tests/redis_server.py",
+        "tests/test_cache_server.py",
         "tests/test_rate_limit.py",
         "tests/test_redis_guard.py",
         "tests/test_redis_outage.py",
