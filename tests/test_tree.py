@@ -90,6 +90,7 @@ DATABASE = [
     "tests/test_database_errors.py",
     "tests/test_secrets.py",
 ]
+# compose.yaml comes with PostgreSQL, Redis or a broker; OPTION_FILES checks it.
 POSTGRESQL = [
     "tests/test_database_outage.py",
     "tests/test_database_reconnect.py",
@@ -191,6 +192,26 @@ OPTION_FILES: dict[str, list[str]] = {
     ],
     "license other than proprietary": ["LICENSE"],
     "init_git": [".git", "uv.lock"],
+    "broker": [
+        "src/{package}/events/__init__.py",
+        "src/{package}/events/broker.py",
+        "src/{package}/events/extension.py",
+        "tests/broker.py",
+        "tests/eventually.py",
+        "tests/test_events.py",
+        "tests/test_broker_rules.py",
+    ],
+    "broker with a database": [
+        "src/{package}/events/consumer.py",
+        "src/{package}/events/contract.py",
+        "src/{package}/events/observer.py",
+        "src/{package}/events/outbox.py",
+        "src/{package}/events/relay.py",
+        "src/{package}/migrations/versions/0002_create_outbox.py",
+        "tests/test_outbox.py",
+        "tests/test_consumer.py",
+        "tests/test_broker_outage.py",
+    ],
     "cache=redis": [
         "src/{package}/cache/__init__.py",
         "src/{package}/cache/client_identity.py",
@@ -215,7 +236,12 @@ OPTION_FILES: dict[str, list[str]] = {
         "src/{package}/observability/cache_metrics.py",
         "tests/test_cache_metrics.py",
     ],
-    "a server to run locally (PostgreSQL or Redis)": ["compose.yaml", "tests/tcp_proxy.py"],
+    "broker with a database and metrics": [
+        "src/{package}/observability/broker_metrics.py",
+        "tests/test_broker_metrics.py",
+    ],
+    "a server to run locally (PostgreSQL, Redis or a broker)": ["compose.yaml"],
+    "an outage test (PostgreSQL, Redis, or the broker's outbox)": ["tests/tcp_proxy.py"],
 }
 LICENSE_TITLES = {
     "MIT": "MIT License",
@@ -238,7 +264,9 @@ def chosen_options(answer: dict[str, Any]) -> set[str]:
         "docker": answer["docker"],
         "kubernetes": answer["kubernetes"],
         "kubernetes with a secret": answer["kubernetes"]
-        and (answer["database"] != "none" or answer["cache"] == "redis"),
+        and (
+            answer["database"] != "none" or answer["cache"] == "redis" or answer["broker"] != "none"
+        ),
         "metrics": answer["metrics"],
         "metrics with a database": answer["metrics"] and answer["database"] != "none",
         "tracing": answer["tracing"],
@@ -250,8 +278,19 @@ def chosen_options(answer: dict[str, Any]) -> set[str]:
         "cache=redis": answer["cache"] == "redis",
         "cache=redis with a database": answer["cache"] == "redis" and answer["database"] != "none",
         "cache=redis with metrics": answer["cache"] == "redis" and answer["metrics"],
-        "a server to run locally (PostgreSQL or Redis)": answer["database"] == "postgresql"
-        or answer["cache"] == "redis",
+        "broker": answer["broker"] != "none",
+        "broker with a database": answer["broker"] != "none" and answer["database"] != "none",
+        "broker with a database and metrics": answer["broker"] != "none"
+        and answer["database"] != "none"
+        and answer["metrics"],
+        "a server to run locally (PostgreSQL, Redis or a broker)": answer["database"]
+        == "postgresql"
+        or answer["cache"] == "redis"
+        or answer["broker"] != "none",
+        "an outage test (PostgreSQL, Redis, or the broker's outbox)": answer["database"]
+        == "postgresql"
+        or answer["cache"] == "redis"
+        or (answer["broker"] != "none" and answer["database"] != "none"),
     }
     return {option for option, on in chosen.items() if on}
 
@@ -350,6 +389,22 @@ OPTION_PHRASES = [
         "cache",
         lambda a: a.get("cache", "none") == "none",
         re.compile(r"\bredis\b|rate.limit|ratelimit|\b429\b", re.I),
+    ),
+    Phrases(
+        "broker",
+        lambda a: a.get("broker", "none") == "none",
+        re.compile(r"faststream|\bbroker_|\boutbox|asyncapi|dead.letter|\bEventBroker\b", re.I),
+        prose_only=False,
+    ),
+    Phrases(
+        "broker=rabbitmq",
+        lambda a: a.get("broker", "none") != "rabbitmq",
+        re.compile(r"rabbitmq|\bamqp|aio.pika|\bexchange\b", re.I),
+    ),
+    Phrases(
+        "broker=nats",
+        lambda a: a.get("broker", "none") != "nats",
+        re.compile(r"\bnats\b|jetstream|\bBROKER_STREAM\b", re.I),
     ),
 ]
 
