@@ -108,6 +108,9 @@ class SharedEnv:
         # mypy's cache of the libraries the bakes share; it rechecks whatever changed. Its
         # entries are kept per target version, and each target runs on one interpreter.
         self.mypy_cache = root / "mypy-cache"
+        # Bytecode of everything the tools import, written here as modules are first imported
+        # and kept out of the bakes, whose trees the tests inspect.
+        self.pycache = root / "pycache"
         self._installed: set[tuple[str, str]] = set()
 
     def python(self, project: Path) -> Path:
@@ -138,9 +141,6 @@ class SharedEnv:
                     "install",
                     "--quiet",
                     *upgrade,
-                    # The suites start service processes, and PYTHONDONTWRITEBYTECODE below
-                    # would make each one compile every dependency again.
-                    "--compile-bytecode",
                     "--python",
                     str(python),
                     "-r",
@@ -157,7 +157,9 @@ class SharedEnv:
         self, project: Path, *args: str, timeout: float = 300, **extra_env: str
     ) -> subprocess.CompletedProcess[str]:
         self.install(project)
-        env = clean_env(PYTHONPATH=str(project / "src"), PYTHONDONTWRITEBYTECODE="1", **extra_env)
+        env = clean_env(
+            PYTHONPATH=str(project / "src"), PYTHONPYCACHEPREFIX=str(self.pycache), **extra_env
+        )
         return run([str(self.python(project)), *args], cwd=project, env=env, timeout=timeout)
 
 
