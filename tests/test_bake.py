@@ -190,19 +190,24 @@ def test_every_python_file_compiles(bake: Callable[[str], Path], name: str) -> N
 SLOW_TESTS_RUN_IN = {"everything-on", "no-database"}
 
 
-@pytest.mark.parametrize("name", ALL)
-@pytest.mark.parametrize(
-    "tool",
-    [
-        ["-m", "ruff", "check", "--no-cache", "."],
-        ["-m", "ruff", "format", "--no-cache", "--check", "."],
-        # Incremental, on a cache the bakes share: each checks only its own modules again,
-        # not FastAPI, SQLAlchemy and pydantic.
-        ["-m", "mypy"],
-        ["-m", "pytest", "-p", "no:cacheprovider", "--cov", "-q"],
-    ],
-    ids=["ruff", "ruff-format", "mypy", "pytest"],
-)
+CHECKS = {
+    "ruff": ["-m", "ruff", "check", "--no-cache", "."],
+    "ruff-format": ["-m", "ruff", "format", "--no-cache", "--check", "."],
+    # Incremental, on a cache the bakes share: each checks only its own modules again,
+    # not FastAPI, SQLAlchemy and pydantic.
+    "mypy": ["-m", "mypy"],
+    "pytest": ["-m", "pytest", "-p", "no:cacheprovider", "--cov", "-q"],
+}
+# The defaults bake's suite runs in test_e2e.py instead, through `make test` as a user runs it.
+CHECKED = [
+    pytest.param(name, tool, id=f"{check}-{name}", marks=pytest.mark.xdist_group(name))
+    for check, tool in CHECKS.items()
+    for name in COMBINATIONS
+    if (check, name) != ("pytest", "defaults")
+]
+
+
+@pytest.mark.parametrize(("name", "tool"), CHECKED)
 def test_baked_project_passes_its_own_checks(
     bake: Callable[[str], Path], shared_env: SharedEnv, name: str, tool: list[str]
 ) -> None:
