@@ -37,6 +37,22 @@ POSTGRESQL_FILES = [
 VARIANT_FILES = [
     Path("tests") / "database.py",
 ]
+JOBS_FILES = [
+    PACKAGE / "jobs",
+    PACKAGE / "worker.py",
+    PACKAGE / "scheduler.py",
+    PACKAGE / "migrations" / "versions" / "0002_item_quotes.py",
+    Path("tests") / "jobs.py",
+    Path("tests") / "test_jobs.py",
+    Path("tests") / "test_worker.py",
+]
+JOBS_METRICS_FILES = [PACKAGE / "jobs" / "metrics.py"]
+JOBS_KUBERNETES_FILES = [
+    Path("deploy") / "k8s" / "worker.yaml",
+    Path("deploy") / "k8s" / "scheduler.yaml",
+]
+# The queue's client, one per server: the chosen one becomes jobs/broker.py.
+JOBS_QUEUES = ("redis", "rabbitmq")
 CI_FILES = {"github": [Path(".github")], "gitlab": [Path(".gitlab-ci.yml")]}
 DOCKER_FILES = [Path("Dockerfile"), Path(".dockerignore")]
 KUBERNETES_FILES = [Path("deploy")]
@@ -76,6 +92,18 @@ def choose_variant(path: Path) -> None:
             remove(variant)
 
 
+def choose_job_queue() -> None:
+    if ANSWERS["jobs"] == "none":
+        return  # the whole jobs package goes
+    chosen = "rabbitmq" if ANSWERS["broker"] == "rabbitmq" else "redis"
+    for queue in JOBS_QUEUES:
+        variant = PACKAGE / "jobs" / f"broker_{queue}.py"
+        if queue == chosen:
+            variant.rename(variant.with_name("broker.py"))
+        else:
+            remove(variant)
+
+
 def unneeded_files() -> list[Path]:
     paths = [path for ci, files in CI_FILES.items() if ci != ANSWERS["ci"] for path in files]
     if DATABASE == "none":
@@ -98,6 +126,12 @@ def unneeded_files() -> list[Path]:
         paths += TRACING_FILES + TRACING_DATABASE_FILES
     elif DATABASE == "none":
         paths += TRACING_DATABASE_FILES
+    if ANSWERS["jobs"] == "none":
+        paths += JOBS_FILES
+        if ANSWERS["kubernetes"]:
+            paths += JOBS_KUBERNETES_FILES
+    elif not ANSWERS["metrics"]:
+        paths += JOBS_METRICS_FILES
     return paths
 
 
@@ -144,6 +178,7 @@ def init_git() -> str:
 def main() -> int:
     for path in VARIANT_FILES:
         choose_variant(path)
+    choose_job_queue()
     for path in unneeded_files():
         remove(path)
     if ANSWERS["init_git"]:

@@ -125,6 +125,15 @@ def check_kubernetes(answers: dict[str, object]) -> str | None:
     return None
 
 
+def check_jobs(answers: dict[str, object]) -> str | None:
+    if answers["jobs"] != "none" and answers["database"] == "none":
+        return (
+            "jobs needs a database: the worker shares it with the service, and its example "
+            "job enriches the stored items (choose database=sqlite or postgresql, or jobs=none)"
+        )
+    return None
+
+
 def main() -> int:
     checks = (
         check_slug(ANSWERS["project_slug"]),
@@ -137,6 +146,7 @@ def main() -> int:
         check_choice("jobs", ANSWERS["jobs"], JOBS),
         check_choice("auth", ANSWERS["auth"], AUTH),
         check_kubernetes(ANSWERS),
+        check_jobs(ANSWERS),
     )
     errors = [error for error in checks if error]
     for error in errors:

@@ -4,7 +4,8 @@ Every combination here runs the baked project's whole suite, so each one differs
 in code, not only in a file a validator checks. Together they cover every value of every option
 and the pairs that interact: ci x database (the PostgreSQL service in CI), ci x docker (the image
 job), docker x kubernetes, kubernetes x database (the Secret and the migration init container),
-metrics x database (the pool gauges) and tracing x database (the SQL spans).
+metrics x database (the pool gauges), tracing x database (the SQL spans), and jobs x database,
+metrics and kubernetes (the worker on SQLite and on PostgreSQL, its metrics, its Deployments).
 The pairings that change only CI and container files are validated in test_files.py instead.
 
 Combinations that make the first commit use Python 3.11: `uv lock` in the post-generation hook
@@ -26,6 +27,7 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "kubernetes": True,
         "metrics": True,
         "tracing": True,
+        "jobs": "taskiq",
         "license": "Apache-2.0",
         "init_git": True,
     },
@@ -64,4 +66,12 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "init_git": False,
     },
     "postgresql": {"database": "postgresql", "project_name": "Ledger Service"},
+    # SQLite with the job worker on Redis.
+    "sqlite-events": {
+        "project_name": "Event Desk",
+        "database": "sqlite",
+        "python_version": "3.11",
+        "init_git": False,
+        "jobs": "taskiq",
+    },
 }

@@ -136,6 +136,11 @@ BAD_ANSWERS: list[Any] = [
         "kubernetes runs several replicas, and they cannot share one SQLite file",
         id="kubernetes-with-sqlite",
     ),
+    pytest.param(
+        {"jobs": "taskiq", "database": "none"},
+        "jobs needs a database: the worker shares it with the service",
+        id="jobs-without-database",
+    ),
 ]
 
 

@@ -168,9 +168,27 @@ OPTION_FILES: dict[str, list[str]] = {
     ],
     "tracing": ["src/{package}/observability/tracing.py", "tests/test_tracing.py"],
     "tracing with a database": ["src/{package}/observability/database_tracing.py"],
+    "jobs": [
+        "src/{package}/jobs/broker.py",
+        "src/{package}/jobs/delivery.py",
+        "src/{package}/jobs/extension.py",
+        "src/{package}/jobs/queue.py",
+        "src/{package}/jobs/repository.py",
+        "src/{package}/jobs/tasks.py",
+        "src/{package}/worker.py",
+        "src/{package}/scheduler.py",
+        "src/{package}/migrations/versions/0002_item_quotes.py",
+        "tests/jobs.py",
+        "tests/test_jobs.py",
+        "tests/test_worker.py",
+    ],
+    "jobs with metrics": ["src/{package}/jobs/metrics.py"],
+    "jobs on kubernetes": ["deploy/k8s/worker.yaml", "deploy/k8s/scheduler.yaml"],
     "license other than proprietary": ["LICENSE"],
     "init_git": [".git", "uv.lock"],
 }
+# Per-server versions of the job queue's client; the hook keeps the chosen one as broker.py.
+JOB_QUEUE_VARIANTS = ["src/{package}/jobs/broker_redis.py", "src/{package}/jobs/broker_rabbitmq.py"]
 LICENSE_TITLES = {
     "MIT": "MIT License",
     "Apache-2.0": "Apache License",
@@ -196,6 +214,9 @@ def chosen_options(answer: dict[str, Any]) -> set[str]:
         "metrics with a database": answer["metrics"] and answer["database"] != "none",
         "tracing": answer["tracing"],
         "tracing with a database": answer["tracing"] and answer["database"] != "none",
+        "jobs": answer["jobs"] == "taskiq",
+        "jobs with metrics": answer["jobs"] == "taskiq" and answer["metrics"],
+        "jobs on kubernetes": answer["jobs"] == "taskiq" and answer["kubernetes"],
         "license other than proprietary": answer["license"] != "proprietary",
         "init_git": answer["init_git"],
     }
@@ -216,6 +237,8 @@ def test_each_option_brings_its_files_only_when_chosen(
         != (option in chosen)
     ]
     assert not wrong
+    package = project.name.replace("-", "_")
+    assert not [p for p in paths(project, package, JOB_QUEUE_VARIANTS) if p.exists()]
     # A directory an option owns goes with its last file.
     for directory, option in ((".github", "ci=github"), ("deploy", "kubernetes")):
         assert (project / directory).exists() == (option in chosen)
@@ -229,6 +252,7 @@ def test_makefile_offers_the_tasks_the_project_has(bake: Callable[[str], Path], 
     assert everyday | {"audit", "ci"} <= targets
     assert ("migrate" in targets) == (answers(name)["database"] != "none")
     assert ("image" in targets) == answers(name)["docker"]
+    assert ("worker" in targets) == (answers(name)["jobs"] == "taskiq")
     assert "uv run pytest --cov" in makefile
 
 
@@ -254,6 +278,7 @@ def test_license_file_and_metadata_match_the_answer(bake: Callable[[str], Path],
 OPTION_WORDS = {
     "metrics": re.compile(r"prometheus|metrics", re.IGNORECASE),
     "tracing": re.compile(r"opentelemetry|\botel_|tracing|trace_id|\bspans?\b", re.IGNORECASE),
+    "jobs": re.compile(r"taskiq|enrich|JOBS_|\.worker\b|scheduler"),
 }
 
 
@@ -261,7 +286,7 @@ OPTION_WORDS = {
 def test_an_option_that_is_off_leaves_no_trace(bake: Callable[[str], Path], name: str) -> None:
     project = bake(name)
     answer = answers(name)
-    off = [option for option in OPTION_WORDS if not answer[option]]
+    off = [option for option in OPTION_WORDS if answer[option] in (False, "none")]
     traces = [
         f"{path.relative_to(project)}: {match.group()!r} ({option} is off)"
         for path in text_files(project)

@@ -11,6 +11,9 @@ from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
 from tests.asgi import serving
 from tests.fakes import UPSTREAM, FakeUpstream
+{%- if cookiecutter.jobs == "taskiq" %}
+from tests.jobs import HeldJobQueue
+{%- endif %}
 
 {% if cookiecutter.database != "none" -%}
 pytest_plugins = ["tests.loop_stalls", "tests.slow", "tests.database"]
@@ -34,6 +37,16 @@ def blockbuster() -> Iterator[BlockBuster]:
         yield bb
 
 
+{% if cookiecutter.jobs == "taskiq" -%}
+@pytest.fixture(autouse=True)
+def held_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Apps built in a test enqueue into a queue that keeps the jobs and runs none, rather than
+    into the real server; tests/test_jobs.py and tests/test_worker.py run them."""
+    target = "{{ cookiecutter.package_name }}.jobs.broker.build_queue"
+    monkeypatch.setattr(target, lambda settings: HeldJobQueue())
+
+
+{% endif -%}
 @pytest.fixture
 def changes() -> dict[str, Any]:
     """Settings a test changes, by parametrizing `changes`; the app is still built by fixtures,

@@ -5,6 +5,9 @@ from opentelemetry.sdk.trace.export import SpanExporter
 {%- endif %}
 
 from {{ cookiecutter.package_name }}.extension import Extension
+{%- if cookiecutter.jobs == "taskiq" %}
+from {{ cookiecutter.package_name }}.jobs.extension import JobsExtension
+{%- endif %}
 {%- if cookiecutter.tracing and cookiecutter.database != "none" %}
 from {{ cookiecutter.package_name }}.observability.database_tracing import DatabaseTracingExtension
 {%- endif %}
@@ -22,7 +25,7 @@ from {{ cookiecutter.package_name }}.observability.tracing import (
     tracer_provider,
 )
 {%- endif %}
-{% if cookiecutter.metrics or cookiecutter.tracing %}
+{% if cookiecutter.metrics or cookiecutter.tracing or cookiecutter.jobs == "taskiq" %}
 {% if cookiecutter.tracing %}
 def default_extensions(span_exporter: SpanExporter | None = None) -> list[Extension]:
     """A fresh set for each app, which owns what they hold. `span_exporter` receives the spans
@@ -48,6 +51,13 @@ def default_extensions() -> list[Extension]:
         TracingExtension(provider),
 {%- if cookiecutter.database != "none" %}
         DatabaseTracingExtension(provider),
+{%- endif %}
+{%- endif %}
+{%- if cookiecutter.jobs == "taskiq" %}
+{%- if cookiecutter.metrics %}
+        JobsExtension(metrics),
+{%- else %}
+        JobsExtension(),
 {%- endif %}
 {%- endif %}
     ]

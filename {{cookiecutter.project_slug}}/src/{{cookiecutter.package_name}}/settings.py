@@ -69,6 +69,43 @@ class Settings(BaseSettings):
     # /docs, /redoc and /openapi.json; turn off where the API must not describe itself.
     api_docs: bool = True
 
+{%- if cookiecutter.jobs == "taskiq" %}
+{%- if cookiecutter.broker == "rabbitmq" %}
+
+    # The RabbitMQ server; the worker's jobs travel through it as well.
+    broker_url: SecretStr = SecretStr("amqp://guest:guest@127.0.0.1:5672/")
+{%- else %}
+
+    # The Redis server that carries the jobs (a stream with a consumer group).
+    redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+    redis_socket_connect_timeout: float = Field(default=2.0, gt=0)
+    redis_socket_timeout: float = Field(default=5.0, gt=0)
+    redis_max_connections: int = Field(default=20, gt=1)
+{%- endif %}
+
+    # Background jobs (worker.py). The queue's name; several services may share one server.
+    jobs_queue: str = "{{ cookiecutter.package_name }}.jobs"
+    # A failing job runs at most this many times in all, waiting base * 2**retry (capped at
+    # max_delay) between runs; then it is recorded as failed (README: Background jobs).
+    jobs_max_attempts: int = Field(default=4, ge=1, le=20)
+    jobs_retry_base_delay: float = Field(default=1.0, ge=0)
+    jobs_retry_max_delay: float = Field(default=30.0, ge=0)
+    # Jobs one worker process runs at once.
+    jobs_concurrency: int = Field(default=10, gt=0)
+    # On SIGTERM the worker takes no new job and waits this long for the running ones; a job
+    # still running then is left unacknowledged, and runs again on another worker.
+    jobs_shutdown_grace: float = Field(default=20.0, ge=0)
+{%- if cookiecutter.broker != "rabbitmq" %}
+    # A job taken by a worker that died is handed to another after this many seconds: keep it
+    # above the longest job, or a slow job runs twice at once.
+    jobs_redelivery_after: float = Field(default=60.0, gt=0)
+{%- endif %}
+    # When the scheduler enqueues the sweep that enriches items a lost enqueue left behind.
+    jobs_sweep_cron: str = "*/5 * * * *"
+    # The worker's own HTTP port: /health/live, /health/ready{% if cookiecutter.metrics %} and /metrics{% endif %}.
+    jobs_worker_port: int = Field(default=8001, gt=0, lt=65536)
+{%- endif %}
+
     # The loop-lag monitor wakes every interval and warns when a wake-up comes this late.
     loop_lag_interval: float = Field(default=0.1, gt=0)
     loop_lag_threshold: float = Field(default=0.1, gt=0)

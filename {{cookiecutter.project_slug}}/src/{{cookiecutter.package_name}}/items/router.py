@@ -14,6 +14,9 @@ from {{ cookiecutter.package_name }}.items.schemas import (
     ItemRead,
     ItemUpdate,
 )
+{%- if cookiecutter.jobs == "taskiq" %}
+from {{ cookiecutter.package_name }}.jobs.extension import JobsDep
+{%- endif %}
 from {{ cookiecutter.package_name }}.resources import SessionDep
 
 UNAVAILABLE: Responses = {503: problem_response("The database is unavailable")}
@@ -26,8 +29,15 @@ ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=CONFLICT)
+{%- if cookiecutter.jobs == "taskiq" %}
+async def create_item(session: SessionDep, jobs: JobsDep, data: ItemCreate) -> ItemRead:
+    item = await service.create_item(session, data)
+    await jobs.enrich_later(item.id)  # after the commit: the worker must find the item
+    return ItemRead.model_validate(item)
+{%- else %}
 async def create_item(session: SessionDep, data: ItemCreate) -> ItemRead:
     return ItemRead.model_validate(await service.create_item(session, data))
+{%- endif %}
 
 
 @router.get("")
