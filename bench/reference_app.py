@@ -2,11 +2,10 @@
 
 The generated service's `/health/live` does the same work as `/hello`, so the ratio of the two
 is what the template's structure (routers, dependencies, error handlers, middleware, lifespan)
-costs per request. `/upstream` calls the upstream stub through a bare
-shared `httpx2.AsyncClient` (httpx2's own pool) with the generated service's pool size, to tell
-the HTTP client's own limits from the template's (retries, metrics, request-id propagation);
-`/upstream-aiohttp` makes the same call over aiohttp's connection pool (httpx-aiohttp's
-transport for httpx2), as the service does.
+costs per request. `/upstream` calls the upstream stub through a bare shared
+`httpx2.AsyncClient` (httpx2's own pool, as the service's) with the generated service's pool
+size, to tell the HTTP client's own limits from the template's (retries, metrics, request-id
+propagation).
 """
 
 import os
@@ -14,27 +13,16 @@ from functools import cache
 
 import httpx2
 from fastapi import FastAPI
-from httpx_aiohttp.httpx2 import AiohttpTransport
 
 UPSTREAM_URL = os.environ.get("BENCH_UPSTREAM_URL", "http://127.0.0.1:9")
 
 app = FastAPI()
-LIMITS = httpx2.Limits(max_connections=100)
 
 
 @cache
-def shared_client(pool: str) -> httpx2.AsyncClient:
+def shared_client() -> httpx2.AsyncClient:
     # Made on first use, not in a lifespan, so that `/hello` stays the bare minimum.
-    if pool == "aiohttp":
-        return httpx2.AsyncClient(transport=AiohttpTransport(limits=LIMITS))
-    return httpx2.AsyncClient(limits=LIMITS)
-
-
-async def fetch_quote(pool: str) -> dict[str, str]:
-    response = await shared_client(pool).get(f"{UPSTREAM_URL}/today")
-    response.raise_for_status()
-    quote: dict[str, str] = response.json()
-    return quote
+    return httpx2.AsyncClient(limits=httpx2.Limits(max_connections=100))
 
 
 @app.get("/hello")
@@ -44,9 +32,7 @@ async def hello() -> dict[str, str]:
 
 @app.get("/upstream")
 async def upstream() -> dict[str, str]:
-    return await fetch_quote("httpcore2")
-
-
-@app.get("/upstream-aiohttp")
-async def upstream_aiohttp() -> dict[str, str]:
-    return await fetch_quote("aiohttp")
+    response = await shared_client().get(f"{UPSTREAM_URL}/today")
+    response.raise_for_status()
+    quote: dict[str, str] = response.json()
+    return quote

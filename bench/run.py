@@ -46,7 +46,6 @@ OBSERVABILITY_OPTIONS = ("metrics", "tracing")
 QUOTES = "quotes (upstream 100 ms)"
 LOGGED = "generated, access log on"
 BARE_QUOTES = "bare httpx2 call (upstream 100 ms)"
-AIOHTTP_QUOTES = "httpx2 over aiohttp (upstream 100 ms)"
 VERSIONS_OF = ("fastapi", "starlette", "pydantic", "uvicorn", "httpx2", "sqlalchemy")
 
 
@@ -245,6 +244,17 @@ def install(output: Path, env: dict[str, str], **answers: str) -> Bake:
     bake, _ = render(output, env, init_git="no", **answers)
     run(["uv", "sync", "--quiet"], bake.project, env)
     return bake
+
+
+def runtime_packages(bake: Bake, env: dict[str, str]) -> int:
+    """How many packages the image's `uv sync --no-dev` installs, the service itself left out."""
+    with tempfile.TemporaryDirectory(prefix="runtime-") as venv:
+        sync_env = {**env, "UV_PROJECT_ENVIRONMENT": venv}
+        run(["uv", "sync", "--no-dev", "--frozen", "--quiet"], bake.project, sync_env)
+        python = str(Path(venv) / "bin" / "python")
+        listing = ["uv", "pip", "list", "--python", python, "--format", "json"]
+        listed = run(listing, bake.project, env)
+    return sum("editable_project_location" not in package for package in json.loads(listed))
 
 
 def migrate(bake: Bake, env: dict[str, str]) -> None:
@@ -496,7 +506,6 @@ def ratio_table(results: Results, warm: Timings) -> list[str]:
     obs_read = (("observability on", "item read"), ("observability off", "item read"))
     upstream = ratio(results.value("generated", QUOTES), IDEAL_UPSTREAM_RPS)
     bare_upstream = ratio(results.value("reference", BARE_QUOTES), IDEAL_UPSTREAM_RPS)
-    aiohttp_upstream = ratio(results.value("reference", AIOHTTP_QUOTES), IDEAL_UPSTREAM_RPS)
     ideal = f"{IDEAL_UPSTREAM_RPS:,.0f} req/s"
     rows: list[tuple[str, float | None, float | None]] = [
         ("generated health / reference hello", by_rps(*health), 0.90),
@@ -507,7 +516,6 @@ def ratio_table(results: Results, warm: Timings) -> list[str]:
         ("observability on / off (item read)", by_rps(*obs_read), None),
         (f"upstream achieved / ideal ({ideal})", upstream, 0.95),
         (f"the same for a bare httpx2 call in the reference app ({ideal})", bare_upstream, None),
-        (f"the same over aiohttp's pool in the reference app ({ideal})", aiohttp_upstream, None),
     ]
     lines = ["| ratio | value | target | verdict |", "| --- | ---: | --- | --- |"]
     for name, value, floor in rows:
@@ -562,13 +570,16 @@ def machine(bake: Bake) -> list[str]:
     ]
 
 
-def report(mode: Mode, results: Results, cold: Timings | None, warm: Timings, bake: Bake) -> str:
+def report(
+    mode: Mode, results: Results, cold: Timings | None, warm: Timings, bake: Bake, packages: int
+) -> str:
     command = "make bench" if mode is FULL else "make bench-smoke"
     lines = [
         f"## Benchmark ({mode.name})",
         "",
         f"- Command: `{command}` (`python bench/run.py{' --smoke' if mode is SMOKE else ''}`)",
         *machine(bake),
+        f"- Runtime: {packages} packages from `uv sync --no-dev`, the service left out",
         f"- Load: wrk, 1 thread, {CONNECTIONS} connections, {mode.rounds} interleaved round(s) "
         f"of {mode.seconds} s per row; medians. Servers: uvicorn, uvloop, httptools, 1 worker, "
         "no access log, 127.0.0.1.",
@@ -632,7 +643,6 @@ def start_servers(
     targets.append(logged.target("/health/live", "/health/live"))
     if everything:
         targets.append(reference.target(BARE_QUOTES, "/upstream"))
-        targets.append(reference.target(AIOHTTP_QUOTES, "/upstream-aiohttp"))
         targets.append(stub.target("direct (100 ms)", "/today"))
     if observability:
         on, off = observability
@@ -648,12 +658,13 @@ def benchmark(mode: Mode, workdir: Path) -> tuple[str, bool]:
     print("bench: baking, installing and testing the defaults…", file=sys.stderr)
     cold, bake = time_bakes(workdir, mode)
     assert bake.timings is not None
+    packages = runtime_packages(bake, child_env())
     observability = observability_bakes(workdir)
     with contextlib.ExitStack() as stack:
         targets = start_servers(stack, bake, observability, everything=mode is FULL)
         print(f"bench: {len(targets)} runs in each of {mode.rounds} round(s)…", file=sys.stderr)
         results = drive(wrk, targets, mode)
-    return report(mode, results, cold, bake.timings, bake), not failed(results)
+    return report(mode, results, cold, bake.timings, bake, packages), not failed(results)
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -12,11 +13,13 @@ from pathlib import Path
 ANSWERS = json.loads(r"""{{ cookiecutter | jsonify }}""")
 PACKAGE = Path("src") / ANSWERS["package_name"]
 DATABASE = ANSWERS["database"]
+CACHE = ANSWERS["cache"]
+JOBS = ANSWERS["jobs"]
 DATABASES_WITH_VARIANTS = ("sqlite", "postgresql")
 
 # Paths that belong to one option value: they stay only when that value was chosen.
 DATABASE_FILES = [
-    PACKAGE / "database_errors.py",
+    PACKAGE / "errors" / "database.py",
     PACKAGE / "infra" / "database.py",
     PACKAGE / "infra" / "orm.py",
     PACKAGE / "items",
@@ -29,10 +32,13 @@ DATABASE_FILES = [
     Path("tests") / "test_secrets.py",
 ]
 POSTGRESQL_FILES = [
-    Path("compose.yaml"),
     Path("tests") / "test_database_outage.py",
     Path("tests") / "test_postgresql.py",
 ]
+# Local servers for development: PostgreSQL, Redis, or both.
+SERVER_FILES = [Path("compose.yaml")]
+# A TCP proxy the outage tests cut: of PostgreSQL, of Redis.
+OUTAGE_FILES = [Path("tests") / "tcp_proxy.py"]
 # Files written once per database, as `<stem>_<database>.py`: the chosen one takes the plain name.
 VARIANT_FILES = [
     Path("tests") / "database.py",
@@ -51,13 +57,14 @@ JOBS_KUBERNETES_FILES = [
     Path("deploy") / "k8s" / "worker.yaml",
     Path("deploy") / "k8s" / "scheduler.yaml",
 ]
-# The queue's client, one per server: the chosen one becomes jobs/broker.py.
-JOBS_QUEUES = ("redis", "rabbitmq")
-CI_FILES = {"github": [Path(".github")], "gitlab": [Path(".gitlab-ci.yml")]}
+CI_FILES = {
+    "github": [Path(".github")],
+    "gitlab": [Path(".gitlab-ci.yml"), Path("renovate.json")],
+}
 DOCKER_FILES = [Path("Dockerfile"), Path(".dockerignore")]
 KUBERNETES_FILES = [Path("deploy")]
-# Without a database the service has no secret to hand the cluster.
-KUBERNETES_DATABASE_FILES = [Path("deploy") / "k8s" / "secret.yaml"]
+# Without a database or Redis the service has no secret to hand the cluster.
+KUBERNETES_SECRET_FILES = [Path("deploy") / "k8s" / "secret.yaml"]
 LICENSE_FILES = [Path("LICENSE")]
 OBSERVABILITY = PACKAGE / "observability"
 METRICS_FILES = [
@@ -72,8 +79,36 @@ METRICS_FILES = [
 METRICS_DATABASE_FILES = [OBSERVABILITY / "pool_metrics.py", Path("tests") / "test_pool_metrics.py"]
 TRACING_FILES = [OBSERVABILITY / "tracing.py", Path("tests") / "test_tracing.py"]
 TRACING_DATABASE_FILES = [OBSERVABILITY / "database_tracing.py"]
+# Prometheus and OpenTelemetry side by side: each call is counted once.
+METRICS_TRACING_FILES = [Path("tests") / "test_counted_once.py"]
+AUTH_FILES = [
+    PACKAGE / "auth",
+    Path("scripts") / "dev_token.py",
+    Path("tests") / "identity.py",
+    Path("tests") / "test_auth.py",
+    Path("tests") / "test_auth_server.py",
+]
+CACHE_FILES = [
+    PACKAGE / "cache",
+    PACKAGE / "infra" / "redis.py",
+    OBSERVABILITY / "cache_metrics.py",
+    Path("tests") / "redis_server.py",
+    Path("tests") / "test_cache_metrics.py",
+    Path("tests") / "test_item_cache.py",
+    Path("tests") / "test_rate_limit.py",
+    Path("tests") / "test_redis_guard.py",
+    Path("tests") / "test_redis_outage.py",
+    Path("tests") / "test_redis_rules.py",
+]
+# Where the cache hooks into the example resource, which only a bake with a database has.
+ITEM_CACHE_FILES = [PACKAGE / "items" / "cache.py"]
+# Without a database the option is rate limiting only: nothing to cache.
+CACHE_DATABASE_FILES = [PACKAGE / "cache" / "aside.py", Path("tests") / "test_item_cache.py"]
+CACHE_METRICS_FILES = [OBSERVABILITY / "cache_metrics.py", Path("tests") / "test_cache_metrics.py"]
 
 FIRST_COMMIT = "Start the service from the async-fastapi template"
+# Where the template came from and every answer: `make update-template` renders from it again.
+RECORD = Path(".async-fastapi.json")
 
 
 def remove(path: Path) -> None:
@@ -92,30 +127,29 @@ def choose_variant(path: Path) -> None:
             remove(variant)
 
 
-def choose_job_queue() -> None:
-    if ANSWERS["jobs"] == "none":
-        return  # the whole jobs package goes
-    chosen = "rabbitmq" if ANSWERS["broker"] == "rabbitmq" else "redis"
-    for queue in JOBS_QUEUES:
-        variant = PACKAGE / "jobs" / f"broker_{queue}.py"
-        if queue == chosen:
-            variant.rename(variant.with_name("broker.py"))
-        else:
-            remove(variant)
-
-
 def unneeded_files() -> list[Path]:
     paths = [path for ci, files in CI_FILES.items() if ci != ANSWERS["ci"] for path in files]
     if DATABASE == "none":
         paths += DATABASE_FILES
     if DATABASE != "postgresql":
         paths += POSTGRESQL_FILES
+    if DATABASE != "postgresql" and CACHE != "redis":
+        paths += OUTAGE_FILES
+        if JOBS == "none":
+            paths += SERVER_FILES
+    if CACHE != "redis":
+        paths += CACHE_FILES + (ITEM_CACHE_FILES if DATABASE != "none" else [])
+    else:
+        if DATABASE == "none":
+            paths += CACHE_DATABASE_FILES
+        if not ANSWERS["metrics"]:
+            paths += CACHE_METRICS_FILES
     if not ANSWERS["docker"]:
         paths += DOCKER_FILES
     if not ANSWERS["kubernetes"]:
         paths += KUBERNETES_FILES
-    elif DATABASE == "none":
-        paths += KUBERNETES_DATABASE_FILES
+    elif DATABASE == "none" and CACHE != "redis":
+        paths += KUBERNETES_SECRET_FILES
     if ANSWERS["license"] == "proprietary":
         paths += LICENSE_FILES
     if not ANSWERS["metrics"]:
@@ -126,7 +160,11 @@ def unneeded_files() -> list[Path]:
         paths += TRACING_FILES + TRACING_DATABASE_FILES
     elif DATABASE == "none":
         paths += TRACING_DATABASE_FILES
-    if ANSWERS["jobs"] == "none":
+    if not (ANSWERS["metrics"] and ANSWERS["tracing"]):
+        paths += METRICS_TRACING_FILES
+    if ANSWERS["auth"] != "jwt":
+        paths += AUTH_FILES
+    if JOBS == "none":
         paths += JOBS_FILES
         if ANSWERS["kubernetes"]:
             paths += JOBS_KUBERNETES_FILES
@@ -175,16 +213,72 @@ def init_git() -> str:
     return "created a git repository on branch main with a first commit"
 
 
+def next_steps() -> list[str]:
+    """Where the service is and its two commands, as its README gives them."""
+    migrate = "" if DATABASE == "none" else " && uv run alembic upgrade head"
+    steps = [
+        f"the service is in {Path.cwd()}; there,",
+        f"  serve it on http://127.0.0.1:8000:  uv sync{migrate} && uv run fastapi dev",
+        "  test it:  uv run pytest",
+    ]
+    if DATABASE == "postgresql":
+        steps.append('  both need PostgreSQL on 127.0.0.1:5432 (README: "PostgreSQL")')
+    if shutil.which("uv") is None:
+        steps.append(
+            "uv is not installed: `pipx install uv` or `python3 -m pip install --user uv` "
+            "installs it (more ways: https://docs.astral.sh/uv/getting-started/installation/)"
+        )
+    return steps
+
+
+def template_location() -> tuple[str, Path]:
+    """The template as the bake named it (a local one as an absolute path), and its directory.
+
+    A relative path is relative to where cookiecutter started, which its hooks see as PWD.
+    """
+    directory = Path(os.environ.get("PWD", "."), ANSWERS["_repo_dir"]).resolve()
+    named = Path(os.environ.get("PWD", "."), ANSWERS["_template"])
+    return (str(named.resolve()) if named.is_dir() else ANSWERS["_template"]), directory
+
+
+def record_origin() -> str | None:
+    """Write the template, its commit and every answer; say so when the commit is unknown."""
+    template, directory = template_location()
+    commit = None
+    if shutil.which("git") is not None:
+        # The template's own repository: not one that merely holds a copy in a subdirectory.
+        result = run("git", "-C", str(directory), "rev-parse", "--show-prefix", "HEAD")
+        prefix, _, head = result.stdout.partition("\n")
+        commit = head.strip() if result.returncode == 0 and not prefix else None
+    answers = {key: value for key, value in ANSWERS.items() if not key.startswith("_")}
+    record = {
+        "template": template,
+        "checkout": ANSWERS.get("_checkout"),
+        "commit": commit,
+        "answers": answers,
+    }
+    RECORD.write_text(json.dumps(record, indent=2) + "\n")
+    if commit is None:
+        return (
+            f"the template is not a git checkout (or git is missing): {RECORD} records no "
+            "commit, so `make update-template` cannot tell what the template changed since"
+        )
+    return None
+
+
 def main() -> int:
     for path in VARIANT_FILES:
         choose_variant(path)
-    choose_job_queue()
     for path in unneeded_files():
         remove(path)
+    lines = []
+    if problem := record_origin():
+        lines.append(problem)
     if ANSWERS["init_git"]:
         # The lock belongs in the first commit, wherever that is made.
-        for line in (lock_dependencies(), init_git()):
-            print(f"async-fastapi: {line}")
+        lines += [lock_dependencies(), init_git()]
+    for line in lines + next_steps():
+        print(f"async-fastapi: {line}")
     return 0
 
 

@@ -12,40 +12,18 @@ ANSWERS = json.loads(r"""{{ cookiecutter | jsonify }}""")
 
 SUPPORTED_PYTHON = ("3.11", "3.12", "3.13", "3.14")
 DATABASES = ("sqlite", "postgresql", "none")
-BROKERS = ("none", "rabbitmq", "nats")
 CACHES = ("none", "redis")
-JOBS = ("none", "taskiq")
 AUTH = ("none", "jwt")
+JOBS = ("none", "taskiq")
 
-# Top-level modules the generated service imports; a package with one of these names shadows it.
-DEPENDENCY_MODULES = frozenset(
-    {
-        "aiohttp",
-        "aiosqlite",
-        "alembic",
-        "anyio",
-        "asyncpg",
-        "blockbuster",
-        "fastapi",
-        "fastapi_cli",
-        "httpcore2",
-        "httpx2",
-        "httpx_aiohttp",
-        "mypy",
-        "opentelemetry",
-        "prometheus_client",
-        "pydantic",
-        "pydantic_core",
-        "pydantic_settings",
-        "pytest",
-        "pytest_asyncio",
-        "pythonjsonlogger",
-        "ruff",
-        "sqlalchemy",
-        "starlette",
-        "uvicorn",
-    }
-)
+# Top-level modules of the service's dependencies, runtime and dev, read from its pyproject.toml
+# as this bake renders it (local_extensions.py); a package with one of these names shadows one.
+DECLARED_MODULES = json.loads(r"""{{ cookiecutter | dependency_modules | jsonify }}""")
+# And the modules of what they bring that the service imports itself.
+INDIRECT_MODULES = {"anyio", "hypothesis", "pydantic_core", "starlette"}
+# And what scripts/update_template.py runs on (`uv run --with`, not a declared dependency).
+INDIRECT_MODULES |= {"cookiecutter"}
+DEPENDENCY_MODULES = frozenset(DECLARED_MODULES) | INDIRECT_MODULES
 
 # sys.stdlib_module_names leaves out `test`, and lacks modules added after this interpreter.
 STDLIB_MODULES = frozenset(sys.stdlib_module_names) | {"test", "annotationlib", "compression"}
@@ -128,8 +106,9 @@ def check_kubernetes(answers: dict[str, object]) -> str | None:
 def check_jobs(answers: dict[str, object]) -> str | None:
     if answers["jobs"] != "none" and answers["database"] == "none":
         return (
-            "jobs needs a database: the worker shares it with the service, and its example "
-            "job enriches the stored items (choose database=sqlite or postgresql, or jobs=none)"
+            "jobs=taskiq needs a database: the example job enriches the stored items and the "
+            "scheduled sweep finds the items it missed (choose database=sqlite or postgresql, "
+            "or jobs=none; a stateless service adds its own worker later, see docs/options.md)"
         )
     return None
 
@@ -141,10 +120,9 @@ def main() -> int:
         check_email(ANSWERS["author_email"]),
         check_choice("python_version", ANSWERS["python_version"], SUPPORTED_PYTHON),
         check_choice("database", ANSWERS["database"], DATABASES),
-        check_choice("broker", ANSWERS["broker"], BROKERS),
         check_choice("cache", ANSWERS["cache"], CACHES),
-        check_choice("jobs", ANSWERS["jobs"], JOBS),
         check_choice("auth", ANSWERS["auth"], AUTH),
+        check_choice("jobs", ANSWERS["jobs"], JOBS),
         check_kubernetes(ANSWERS),
         check_jobs(ANSWERS),
     )

@@ -4,10 +4,14 @@ Every combination here runs the baked project's whole suite, so each one differs
 in code, not only in a file a validator checks. Together they cover every value of every option
 and the pairs that interact: ci x database (the PostgreSQL service in CI), ci x docker (the image
 job), docker x kubernetes, kubernetes x database (the Secret and the migration init container),
-metrics x database (the pool gauges), tracing x database (the SQL spans), and jobs x database,
-metrics and kubernetes (the worker on SQLite and on PostgreSQL, its metrics, its Deployments).
+metrics x database (the pool gauges), tracing x database (the SQL spans), auth x database
+(the items routes need a token and a scope; without a database only /api/v1/me does) and
+cache x database (cache-aside reads on SQLite and PostgreSQL, rate limiting only without a
+database; the Redis service in CI and the Secret).
 The pairings that change only CI and container files are validated in test_files.py instead.
 
+Each combination's checks run on the Python it declares (on the newest this machine has when it
+lacks that one: 3.13 for 3.14 here), and every offered version is declared by one of them.
 Combinations that make the first commit use Python 3.11: `uv lock` in the post-generation hook
 needs an interpreter the project supports, and this machine cannot download another.
 """
@@ -27,9 +31,11 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "kubernetes": True,
         "metrics": True,
         "tracing": True,
+        "auth": "jwt",
         "jobs": "taskiq",
         "license": "Apache-2.0",
         "init_git": True,
+        "cache": "redis",
     },
     "everything-off": {
         "project_name": "Plain Echo",
@@ -62,16 +68,17 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "docker": True,
         "kubernetes": True,
         "tracing": True,
+        "auth": "jwt",
         "license": "MIT",
         "init_git": False,
+        "cache": "redis",
     },
     "postgresql": {"database": "postgresql", "project_name": "Ledger Service"},
-    # SQLite with the job worker on Redis.
     "sqlite-events": {
         "project_name": "Event Desk",
         "database": "sqlite",
-        "python_version": "3.11",
         "init_git": False,
-        "jobs": "taskiq",
+        "python_version": "3.11",
+        "cache": "redis",
     },
 }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -82,6 +83,7 @@ def test_smoke_run_prints_every_row() -> None:
     for row in OBSERVABILITY_ROWS:
         assert (row in result.stdout) == has_observability, result.stdout
     assert "cookiecutter → green" in result.stdout
+    assert re.search(r"Runtime: \d+ packages from `uv sync --no-dev`", result.stdout)
 
 
 def test_failed_requests_fail_the_run() -> None:

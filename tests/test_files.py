@@ -13,6 +13,7 @@ import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -40,10 +41,19 @@ def validate(project: Path) -> list[str]:
         commands.append(
             [tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", name]
         )
+    if (project / "compose.yaml").exists():
+        commands.append(
+            [tool("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", "compose.yaml"]
+        )
     if (project / ".gitlab-ci.yml").exists():
         commands.append(
             [tool("check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci", ".gitlab-ci.yml"]
         )
+    # The dependency bots' configurations, against the schemas the bots publish.
+    bots = {".github/dependabot.yml": "vendor.dependabot", "renovate.json": "vendor.renovate"}
+    for path, schema in bots.items():
+        if (project / path).exists():
+            commands.append([tool("check-jsonschema"), "--builtin-schema", schema, path])
     k8s = project / "deploy" / "k8s"
     if k8s.exists():
         # kustomize applies what the kustomization lists: it must be every manifest there.
@@ -73,21 +83,27 @@ def test_pre_commit_config_is_valid(
     check(shared_env.run(bake(name), "-m", "pre_commit", "validate-config"))
 
 
+def ci_pairing(ci: str, docker: bool, database: str, cache: str) -> Any:
+    docker_id = "docker" if docker else "no-docker"
+    return pytest.param(ci, docker, database, cache, id=f"{ci}-{docker_id}-{database}-{cache}")
+
+
 # The combinations that differ from the baked ones only in CI and container files: bake them
-# without running their suites, and check those files.
+# without running their suites, and check those files. Each CI service (PostgreSQL, Redis) is
+# paired with each ci and docker answer, and both services once with each ci.
 CI_PAIRINGS = [
-    pytest.param(ci, docker, database, id=f"{ci}-{'docker' if docker else 'no-docker'}-{database}")
+    ci_pairing(ci, docker, database, cache)
     for ci in ("github", "gitlab")
     for docker in (True, False)
-    for database in ("postgresql", "sqlite")
-]
+    for database, cache in (("postgresql", "none"), ("sqlite", "redis"))
+] + [ci_pairing(ci, True, "postgresql", "redis") for ci in ("github", "gitlab")]
 
 
-@pytest.mark.parametrize(("ci", "docker", "database"), CI_PAIRINGS)
+@pytest.mark.parametrize(("ci", "docker", "database", "cache"), CI_PAIRINGS)
 def test_every_ci_pairing_is_valid_and_runs_what_the_project_needs(
-    tmp_path: Path, ci: str, docker: bool, database: str
+    tmp_path: Path, ci: str, docker: bool, database: str, cache: str
 ) -> None:
-    project = bake_quietly(tmp_path, ci=ci, docker=docker, database=database)
+    project = bake_quietly(tmp_path, ci=ci, docker=docker, database=database, cache=cache)
     failures = validate(project)
     assert not failures, "\n".join(failures)
     pipeline = (
@@ -105,6 +121,13 @@ def test_every_ci_pairing_is_valid_and_runs_what_the_project_needs(
         )
         assert tests_read
         assert f"{tests_read.group(1)}: postgresql+asyncpg://" in pipeline
+    assert ("image: redis:" in pipeline or "name: redis:" in pipeline) == (cache == "redis")
+    if cache == "redis":
+        tests_read = re.search(
+            r'^SERVER_VARIABLE = "(\w+)"', (project / "tests" / "redis_server.py").read_text(), re.M
+        )
+        assert tests_read
+        assert f"{tests_read.group(1)}: redis://" in pipeline
     assert ("docker build" in pipeline) == docker
 
 
@@ -165,6 +188,20 @@ BREAKAGES = [
         ".gitlab-ci.yml", "build-image:", "image:", "vendor.gitlab-ci", id="gitlab-schema"
     ),
     pytest.param(
+        ".github/dependabot.yml",
+        "interval: weekly",
+        "interval: fortnightly",
+        "vendor.dependabot",
+        id="dependabot-schema",
+    ),
+    pytest.param(
+        "renovate.json",
+        '"enabled": true',
+        '"enabled": "yes"',
+        "vendor.renovate",
+        id="renovate-schema",
+    ),
+    pytest.param(
         "deploy/k8s/pdb.yaml",
         "maxUnavailable: 1",
         "maxUnavailabel: 1",
@@ -185,7 +222,7 @@ BREAKAGES = [
 def test_validators_catch_a_broken_file(
     tmp_path: Path, path: str, old: str, new: str, culprit: str
 ) -> None:
-    ci = "gitlab" if path == ".gitlab-ci.yml" else "github"
+    ci = "gitlab" if path in {".gitlab-ci.yml", "renovate.json"} else "github"
     # The same answers bake files that pass (test_every_ci_pairing..., test_tooling_files...).
     project = bake_quietly(tmp_path, ci=ci, database="postgresql", kubernetes=True)
     target = project / path

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import ast
+import json
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import TEMPLATE, check, clean_env, run
+import local_extensions
+from tests.combinations import COMBINATIONS
+from tests.conftest import TEMPLATE, SharedEnv, check, clean_env, hook_namespace, run
+from tests.test_bake import ALL
 
 
 def bake_cli(
@@ -52,6 +58,16 @@ BAD_ANSWERS: list[Any] = [
         {"project_slug": "-orders", "package_name": "orders"},
         "project_slug '-orders' is invalid",
         id="slug-leading-hyphen",
+    ),
+    pytest.param(
+        {"project_slug": "orders/service", "package_name": "orders"},
+        "project_slug 'orders/service' is invalid: it must name one folder",
+        id="slug-path",
+    ),
+    pytest.param(
+        {"project_slug": "..\\orders", "package_name": "orders"},
+        "project_slug '..\\\\orders' is invalid: it must name one folder",
+        id="slug-backslash",
     ),
     pytest.param(
         {"package_name": "Orders"},
@@ -102,6 +118,21 @@ BAD_ANSWERS: list[Any] = [
         {"package_name": "httpx2"}, "shadow the service's dependency 'httpx2'", id="dep-httpx2"
     ),
     pytest.param(
+        {"package_name": "schemathesis"},
+        "shadow the service's dependency 'schemathesis'",
+        id="dep-dev-schemathesis",
+    ),
+    pytest.param(
+        {"package_name": "hypothesis"},
+        "shadow the service's dependency 'hypothesis'",
+        id="dep-indirect-hypothesis",
+    ),
+    pytest.param(
+        {"package_name": "asyncpg", "database": "postgresql"},
+        "shadow the service's dependency 'asyncpg'",
+        id="dep-option-asyncpg",
+    ),
+    pytest.param(
         {"package_name": "pydantic"},
         "shadow the service's dependency 'pydantic'",
         id="dep-pydantic",
@@ -138,7 +169,7 @@ BAD_ANSWERS: list[Any] = [
     ),
     pytest.param(
         {"jobs": "taskiq", "database": "none"},
-        "jobs needs a database: the worker shares it with the service",
+        "jobs=taskiq needs a database: the example job enriches the stored items",
         id="jobs-without-database",
     ),
 ]
@@ -309,6 +340,7 @@ def test_without_uv_the_commit_is_made_and_the_missing_lock_said(tmp_path: Path)
     assert code == 0, output
     assert "async-fastapi: uv not found: no uv.lock yet; run `uv lock`" in output
     assert "created a git repository" in output
+    assert "async-fastapi: uv is not installed: `pipx install uv`" in output
     assert not (out_dir / "orders-service" / "uv.lock").exists()
 
 
@@ -338,5 +370,96 @@ def test_a_failed_commit_is_reported_without_failing_the_bake(tmp_path: Path) ->
 def test_no_repository_when_not_asked(tmp_path: Path) -> None:
     code, output, out_dir = bake_cli(tmp_path, init_git="no")
     assert code == 0, output
-    assert "async-fastapi:" not in output
+    assert "git" not in output
+    assert "uv.lock" not in output
     assert not (out_dir / "orders-service" / ".git").exists()
+
+
+def test_the_bake_ends_with_where_the_service_is_and_its_two_commands(tmp_path: Path) -> None:
+    code, output, out_dir = bake_cli(tmp_path, init_git="no", database="postgresql")
+    assert code == 0, output
+    lines = output.splitlines()
+    assert lines[-4:] == [
+        f"async-fastapi: the service is in {out_dir / 'orders-service'}; there,",
+        "async-fastapi:   serve it on http://127.0.0.1:8000:  "
+        "uv sync && uv run alembic upgrade head && uv run fastapi dev",
+        "async-fastapi:   test it:  uv run pytest",
+        'async-fastapi:   both need PostgreSQL on 127.0.0.1:5432 (README: "PostgreSQL")',
+    ]
+    # The README gives the same two commands.
+    readme = (out_dir / "orders-service" / "README.md").read_text()
+    assert "uv sync && uv run alembic upgrade head && uv run fastapi dev" in readme
+    assert "uv run pytest " in readme
+
+
+def protected_modules(answers: dict[str, Any]) -> frozenset[str]:
+    """DEPENDENCY_MODULES as the pre-generation hook computes it for these answers."""
+    return frozenset(hook_namespace("pre_gen_project", answers)["DEPENDENCY_MODULES"])
+
+
+# Run in the environment the bake's dependencies are installed in: the top-level modules of each
+# installed distribution, by its normalised name.
+DISTRIBUTION_MODULES = """import importlib.metadata, json, re
+modules = {}
+for module, names in importlib.metadata.packages_distributions().items():
+    for name in names:
+        modules.setdefault(re.sub(r"[-_.]+", "_", name).lower(), []).append(module)
+print(json.dumps(modules))
+"""
+
+
+def third_party_imports(project: Path) -> set[str]:
+    """The top-level modules the bake's code imports that are neither its own nor the stdlib."""
+    own = {path.name for path in (project / "src").iterdir()} | {"tests", "__future__"}
+    imported: set[str] = set()
+    for path in project.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name.partition(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.partition(".")[0])
+    return imported - own - set(sys.stdlib_module_names)
+
+
+def shadowing_risks(
+    project: Path, distributions: dict[str, list[str]], protected: frozenset[str]
+) -> list[str]:
+    """Names the hook would let a package take although the bake needs the module."""
+    pyproject = (project / "pyproject.toml").read_text()
+    problems = []
+    for requirement in local_extensions.requirements(pyproject):
+        module = local_extensions.import_name(requirement)
+        installed = distributions.get(local_extensions.distribution(requirement), [])
+        if module not in installed:
+            problems.append(f"{requirement}: installs {sorted(installed)}, not {module!r}")
+    problems += [
+        f"{module}: imported, and not protected"
+        for module in sorted(third_party_imports(project) - protected)
+    ]
+    return problems
+
+
+def test_a_module_the_hook_would_let_a_package_shadow_is_caught(tmp_path: Path) -> None:
+    (tmp_path / "src" / "svc").mkdir(parents=True)
+    (tmp_path / "src" / "svc" / "app.py").write_text(
+        "import json\nimport yaml\nfrom svc import x\n"
+    )
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\ndependencies = ["python-json-logger>=3", "pyyaml"]\n'
+    )
+    distributions = {"python_json_logger": ["pythonjsonlogger"], "pyyaml": ["yaml", "_yaml"]}
+    assert shadowing_risks(tmp_path, distributions, frozenset({"pythonjsonlogger"})) == [
+        "pyyaml: installs ['_yaml', 'yaml'], not 'pyyaml'",
+        "yaml: imported, and not protected",
+    ]
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_the_hook_protects_every_module_the_bake_needs(
+    bake: Callable[[str], Path], shared_env: SharedEnv, name: str
+) -> None:
+    project = bake(name)
+    result = shared_env.run(project, "-c", DISTRIBUTION_MODULES)
+    check(result)
+    protected = protected_modules(COMBINATIONS[name])
+    assert not shadowing_risks(project, json.loads(result.stdout), protected)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+import io
 import json
 import re
+import tokenize
 import tomllib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,17 +28,17 @@ COMMON = [
     "src/{package}/app.py",
     "src/{package}/main.py",
     "src/{package}/settings.py",
-    "src/{package}/errors.py",
+    "src/{package}/errors/__init__.py",
+    "src/{package}/errors/unhandled.py",
     "src/{package}/extension.py",
     "src/{package}/features.py",
     "src/{package}/infra/http.py",
-    "src/{package}/infra/network.py",
     "src/{package}/infra/retry.py",
     "src/{package}/middleware/body_limit.py",
     "src/{package}/middleware/security_headers.py",
     "src/{package}/middleware/stack.py",
     "src/{package}/middleware/trusted_hosts.py",
-    "src/{package}/middleware/unhandled_errors.py",
+    "src/{package}/middleware/request_id.py",
     "src/{package}/loop_lag.py",
     "src/{package}/request_id.py",
     "src/{package}/health/router.py",
@@ -66,11 +70,13 @@ COMMON = [
     "tests/test_server.py",
     "tests/test_unhandled_errors.py",
     "scripts/load_check.py",
+    "scripts/update_template.py",
+    ".async-fastapi.json",
     ".pre-commit-config.yaml",
     "Makefile",
 ]
 DATABASE = [
-    "src/{package}/database_errors.py",
+    "src/{package}/errors/database.py",
     "src/{package}/infra/database.py",
     "src/{package}/items/repository.py",
     "src/{package}/migrations/env.py",
@@ -84,7 +90,6 @@ DATABASE = [
     "tests/test_secrets.py",
 ]
 POSTGRESQL = [
-    "compose.yaml",
     "tests/test_database_outage.py",
     "tests/test_postgresql.py",
 ]
@@ -141,8 +146,8 @@ def test_postgresql_tree(bake: Callable[[str], Path]) -> None:
 
 # The files each option adds; the post-generation hook removes them, whole, when it is off.
 OPTION_FILES: dict[str, list[str]] = {
-    "ci=github": [".github/workflows/ci.yml"],
-    "ci=gitlab": [".gitlab-ci.yml"],
+    "ci=github": [".github/workflows/ci.yml", ".github/dependabot.yml"],
+    "ci=gitlab": [".gitlab-ci.yml", "renovate.json"],
     "docker": ["Dockerfile", ".dockerignore"],
     "kubernetes": [
         "deploy/k8s/kustomization.yaml",
@@ -152,7 +157,7 @@ OPTION_FILES: dict[str, list[str]] = {
         "deploy/k8s/pdb.yaml",
         "deploy/k8s/configmap.yaml",
     ],
-    "kubernetes with a database": ["deploy/k8s/secret.yaml"],
+    "kubernetes with a secret": ["deploy/k8s/secret.yaml"],
     "metrics": [
         "src/{package}/observability/metrics.py",
         "src/{package}/observability/request_metrics.py",
@@ -168,7 +173,8 @@ OPTION_FILES: dict[str, list[str]] = {
     ],
     "tracing": ["src/{package}/observability/tracing.py", "tests/test_tracing.py"],
     "tracing with a database": ["src/{package}/observability/database_tracing.py"],
-    "jobs": [
+    "jobs=taskiq": [
+        "src/{package}/jobs/__init__.py",
         "src/{package}/jobs/broker.py",
         "src/{package}/jobs/delivery.py",
         "src/{package}/jobs/extension.py",
@@ -182,13 +188,49 @@ OPTION_FILES: dict[str, list[str]] = {
         "tests/test_jobs.py",
         "tests/test_worker.py",
     ],
-    "jobs with metrics": ["src/{package}/jobs/metrics.py"],
-    "jobs on kubernetes": ["deploy/k8s/worker.yaml", "deploy/k8s/scheduler.yaml"],
+    "jobs=taskiq with metrics": ["src/{package}/jobs/metrics.py"],
+    "jobs=taskiq on kubernetes": ["deploy/k8s/worker.yaml", "deploy/k8s/scheduler.yaml"],
+    "metrics and tracing": ["tests/test_counted_once.py"],
+    "auth=jwt": [
+        "src/{package}/auth/__init__.py",
+        "src/{package}/auth/dependencies.py",
+        "src/{package}/auth/extension.py",
+        "src/{package}/auth/keys.py",
+        "src/{package}/auth/router.py",
+        "src/{package}/auth/tokens.py",
+        "scripts/dev_token.py",
+        "tests/identity.py",
+        "tests/test_auth.py",
+        "tests/test_auth_server.py",
+    ],
     "license other than proprietary": ["LICENSE"],
     "init_git": [".git", "uv.lock"],
+    "cache=redis": [
+        "src/{package}/cache/__init__.py",
+        "src/{package}/cache/client_identity.py",
+        "src/{package}/cache/events.py",
+        "src/{package}/cache/extension.py",
+        "src/{package}/cache/guard.py",
+        "src/{package}/cache/rate_limit.py",
+        "src/{package}/infra/redis.py",
+        "tests/redis_server.py",
+        "tests/test_rate_limit.py",
+        "tests/test_redis_guard.py",
+        "tests/test_redis_outage.py",
+        "tests/test_redis_rules.py",
+    ],
+    "cache=redis with a database": [
+        "src/{package}/cache/aside.py",
+        "src/{package}/items/cache.py",
+        "tests/test_item_cache.py",
+    ],
+    "cache=redis with metrics": [
+        "src/{package}/observability/cache_metrics.py",
+        "tests/test_cache_metrics.py",
+    ],
+    "a server to run locally (PostgreSQL or Redis)": ["compose.yaml"],
+    "an outage test (PostgreSQL or the cache's Redis)": ["tests/tcp_proxy.py"],
 }
-# Per-server versions of the job queue's client; the hook keeps the chosen one as broker.py.
-JOB_QUEUE_VARIANTS = ["src/{package}/jobs/broker_redis.py", "src/{package}/jobs/broker_rabbitmq.py"]
 LICENSE_TITLES = {
     "MIT": "MIT License",
     "Apache-2.0": "Apache License",
@@ -209,16 +251,27 @@ def chosen_options(answer: dict[str, Any]) -> set[str]:
         "ci=gitlab": answer["ci"] == "gitlab",
         "docker": answer["docker"],
         "kubernetes": answer["kubernetes"],
-        "kubernetes with a database": answer["kubernetes"] and answer["database"] != "none",
+        "kubernetes with a secret": answer["kubernetes"]
+        and (answer["database"] != "none" or answer["cache"] == "redis"),
         "metrics": answer["metrics"],
         "metrics with a database": answer["metrics"] and answer["database"] != "none",
         "tracing": answer["tracing"],
         "tracing with a database": answer["tracing"] and answer["database"] != "none",
-        "jobs": answer["jobs"] == "taskiq",
-        "jobs with metrics": answer["jobs"] == "taskiq" and answer["metrics"],
-        "jobs on kubernetes": answer["jobs"] == "taskiq" and answer["kubernetes"],
+        "jobs=taskiq": answer["jobs"] == "taskiq",
+        "jobs=taskiq with metrics": answer["jobs"] == "taskiq" and answer["metrics"],
+        "jobs=taskiq on kubernetes": answer["jobs"] == "taskiq" and answer["kubernetes"],
+        "metrics and tracing": answer["metrics"] and answer["tracing"],
+        "auth=jwt": answer["auth"] == "jwt",
         "license other than proprietary": answer["license"] != "proprietary",
         "init_git": answer["init_git"],
+        "cache=redis": answer["cache"] == "redis",
+        "cache=redis with a database": answer["cache"] == "redis" and answer["database"] != "none",
+        "cache=redis with metrics": answer["cache"] == "redis" and answer["metrics"],
+        "a server to run locally (PostgreSQL or Redis)": answer["database"] == "postgresql"
+        or answer["cache"] == "redis"
+        or answer["jobs"] == "taskiq",
+        "an outage test (PostgreSQL or the cache's Redis)": answer["database"] == "postgresql"
+        or answer["cache"] == "redis",
     }
     return {option for option, on in chosen.items() if on}
 
@@ -237,8 +290,6 @@ def test_each_option_brings_its_files_only_when_chosen(
         != (option in chosen)
     ]
     assert not wrong
-    package = project.name.replace("-", "_")
-    assert not [p for p in paths(project, package, JOB_QUEUE_VARIANTS) if p.exists()]
     # A directory an option owns goes with its last file.
     for directory, option in ((".github", "ci=github"), ("deploy", "kubernetes")):
         assert (project / directory).exists() == (option in chosen)
@@ -274,28 +325,116 @@ def test_license_file_and_metadata_match_the_answer(bake: Callable[[str], Path],
         assert answer["author_name"] in text
 
 
-# Words that only the code of an option may contain: an option that is off leaves no trace.
-OPTION_WORDS = {
-    "metrics": re.compile(r"prometheus|metrics", re.IGNORECASE),
-    "tracing": re.compile(r"opentelemetry|\botel_|tracing|trace_id|\bspans?\b", re.IGNORECASE),
-    "jobs": re.compile(r"taskiq|enrich|JOBS_|\.worker\b|scheduler"),
-}
+@dataclass(frozen=True)
+class Phrases:
+    """Words that only a bake with `option` may contain: where `off(answers)` holds, none of
+    `pattern` may appear. `prose_only`: the words are ordinary code words too (`items()`), so
+    only the README, the docs and the docstrings and comments of the code are read."""
+
+    option: str
+    off: Callable[[dict[str, Any]], bool]
+    pattern: re.Pattern[str]
+    prose_only: bool = False
+
+
+# What text may say about each option. A new option adds its entry; words it shares with another
+# option's text belong in a predicate that says when both are off.
+OPTION_PHRASES = [
+    Phrases("metrics", lambda a: not a["metrics"], re.compile(r"prometheus|metrics", re.I)),
+    Phrases(
+        "tracing",
+        lambda a: not a["tracing"],
+        re.compile(r"opentelemetry|\botel_|tracing|trace_id|\bspans?\b", re.I),
+    ),
+    Phrases(
+        "database",
+        lambda a: a["database"] == "none",
+        re.compile(
+            r"\b(the|its|a) database\b|database (pool|session)|\bsqlalchemy|\balembic|\bmigrat"
+            r"|\bitems?\b|\bpages? (of|hold)\b|a page at a time",
+            re.I,
+        ),
+        prose_only=True,
+    ),
+    Phrases(
+        "docker",
+        lambda a: not a["docker"],
+        re.compile(r"\bcontainer image|\bthe image\b|in the image|dockerfile|make image", re.I),
+        prose_only=True,
+    ),
+    Phrases(
+        "auth",
+        lambda a: a.get("auth", "none") == "none",
+        re.compile(r"joserfc|jwks|bearer|\bauth_(issuer|audience|jwks|algorithms|leeway)", re.I),
+    ),
+    Phrases(
+        "cache",
+        lambda a: a.get("cache", "none") == "none",
+        re.compile(r"rate.limit|ratelimit|\b429\b", re.I),
+    ),
+    Phrases(
+        "Redis (cache or jobs)",
+        lambda a: a.get("cache", "none") == "none" and a.get("jobs", "none") == "none",
+        re.compile(r"\bredis\b", re.I),
+    ),
+    Phrases(
+        "jobs",
+        lambda a: a.get("jobs", "none") == "none",
+        re.compile(r"taskiq|enrich|\bjobs_|\.worker\b|scheduler|background job", re.I),
+    ),
+]
+
+
+def prose(path: Path, text: str) -> str:
+    """What a file says to its reader: all of a Markdown file; the docstrings and comments of
+    Python; the comments of anything else."""
+    if path.suffix == ".md":
+        return text
+    if path.suffix != ".py":
+        return "\n".join(re.findall(r"#(.*)", text))
+    tree = ast.parse(text)
+    docstrings = [
+        ast.get_docstring(node) or ""
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+    ]
+    tokens = tokenize.generate_tokens(io.StringIO(text).readline)
+    comments = [token.string for token in tokens if token.type == tokenize.COMMENT]
+    return "\n".join(docstrings + comments)
+
+
+def traces_of_options_that_are_off(project: Path, answer: dict[str, Any]) -> list[str]:
+    off = [phrases for phrases in OPTION_PHRASES if phrases.off(answer)]
+    traces = []
+    for path in text_files(project):
+        if path.name == "uv.lock":
+            continue
+        # errors="replace": a test run may leave binary files (.coverage) behind.
+        text = path.read_text(errors="replace")
+        for phrases in off:
+            searched = prose(path, text) if phrases.prose_only else text
+            if match := phrases.pattern.search(searched):
+                where = path.relative_to(project)
+                traces.append(f"{where}: {match.group()!r} ({phrases.option} is off)")
+    return traces
 
 
 @pytest.mark.parametrize("name", ALL)
 def test_an_option_that_is_off_leaves_no_trace(bake: Callable[[str], Path], name: str) -> None:
-    project = bake(name)
-    answer = answers(name)
-    off = [option for option in OPTION_WORDS if answer[option] in (False, "none")]
-    traces = [
-        f"{path.relative_to(project)}: {match.group()!r} ({option} is off)"
-        for path in text_files(project)
-        if path.name != "uv.lock"
-        for option in off
-        # errors="replace": a test run may leave binary files (.coverage) behind.
-        if (match := OPTION_WORDS[option].search(path.read_text(errors="replace")))
+    assert traces_of_options_that_are_off(bake(name), answers(name)) == []
+
+
+def test_text_about_an_option_that_is_off_is_caught(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("On shutdown the lifespan closes the database pool.\n")
+    (tmp_path / "app.py").write_text(
+        '"""Served as the image does."""\n\nfor key, value in {}.items():  # each item\n    pass\n'
+    )
+    answer = {"metrics": True, "tracing": True, "database": "none", "docker": False}
+    assert traces_of_options_that_are_off(tmp_path, answer) == [
+        "README.md: 'the database' (database is off)",
+        "app.py: 'item' (database is off)",
+        "app.py: 'the image' (docker is off)",
     ]
-    assert not traces
 
 
 def settings_fields(project: Path, package: str) -> list[str]:

@@ -11,6 +11,11 @@ creates, it deletes again.
 {%- endif %}
 
     uv run python scripts/load_check.py --requests 2000 --concurrency 50
+{%- if cookiecutter.auth == "jwt" %}
+
+{% if cookiecutter.database != "none" %}The items endpoints need an access token with the items:write scope{% else %}Protected endpoints need an access token{% endif %}, for the identity provider
+the settings name: `--token`, or LOAD_CHECK_TOKEN (scripts/dev_token.py mints one).
+{%- endif %}
 """
 
 import argparse
@@ -128,7 +133,11 @@ def report(results: Results, concurrency: int, elapsed: float) -> None:
         print(f"latency ms: p50 {p50:.1f}  p90 {p90:.1f}  p99 {p99:.1f}  max {worst:.1f}")
 
 
+{% if cookiecutter.auth == "jwt" -%}
+async def main(requests: int, concurrency: int, token: str | None) -> int:
+{%- else -%}
 async def main(requests: int, concurrency: int) -> int:
+{%- endif %}
     upstream = await asyncio.start_server(answer_quotes, "127.0.0.1", 0)
     upstream_port = upstream.sockets[0].getsockname()[1]
     port = free_port()
@@ -140,7 +149,14 @@ async def main(requests: int, concurrency: int) -> int:
     results = Results()
     limits = httpx2.Limits(max_connections=concurrency)
     try:
+{%- if cookiecutter.auth == "jwt" %}
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        async with httpx2.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}", limits=limits, headers=headers
+        ) as client:
+{%- else %}
         async with httpx2.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits) as client:
+{%- endif %}
             await wait_until_live(client, service)
             gate = asyncio.Semaphore(concurrency)
 
@@ -166,5 +182,15 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000, help="about how many in all")
     parser.add_argument("--concurrency", type=int, default=50, help="how many at a time")
+{%- if cookiecutter.auth == "jwt" %}
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("LOAD_CHECK_TOKEN"),
+        help="an access token{% if cookiecutter.database != "none" %} with the items:write scope{% endif %}",
+    )
+    arguments = parser.parse_args()
+    sys.exit(asyncio.run(main(arguments.requests, arguments.concurrency, arguments.token)))
+{%- else %}
     arguments = parser.parse_args()
     sys.exit(asyncio.run(main(arguments.requests, arguments.concurrency)))
+{%- endif %}

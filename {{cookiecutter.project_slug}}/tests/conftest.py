@@ -1,4 +1,9 @@
-"""Fixtures: the real app with its lifespan, {% if cookiecutter.database != "none" %}a real migrated database, {% endif %}a fake upstream."""
+{%- if cookiecutter.database != "none" and cookiecutter.cache == "redis" -%}
+"""Fixtures: the real app with its lifespan, a real migrated database and Redis, a fake
+upstream."""
+{%- else -%}
+"""Fixtures: the real app with its lifespan, {% if cookiecutter.database != "none" %}a real migrated database, {% elif cookiecutter.cache == "redis" %}a real Redis, {% endif %}a fake upstream."""
+{%- endif %}
 
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -9,14 +14,21 @@ from blockbuster import BlockBuster, blockbuster_ctx
 
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.settings import Settings
+{% if cookiecutter.auth == "jwt" -%}
+from tests import identity
+{% endif -%}
 from tests.asgi import serving
 from tests.fakes import UPSTREAM, FakeUpstream
 {%- if cookiecutter.jobs == "taskiq" %}
 from tests.jobs import HeldJobQueue
 {%- endif %}
 
-{% if cookiecutter.database != "none" -%}
+{% if cookiecutter.database != "none" and cookiecutter.cache == "redis" -%}
+pytest_plugins = ["tests.loop_stalls", "tests.slow", "tests.database", "tests.redis_server"]
+{%- elif cookiecutter.database != "none" -%}
 pytest_plugins = ["tests.loop_stalls", "tests.slow", "tests.database"]
+{%- elif cookiecutter.cache == "redis" -%}
+pytest_plugins = ["tests.loop_stalls", "tests.slow", "tests.redis_server"]
 {%- else -%}
 pytest_plugins = ["tests.loop_stalls", "tests.slow"]
 {%- endif %}
@@ -27,6 +39,17 @@ TEST_SETTINGS: dict[str, Any] = {
     "trusted_hosts": ["test"],
     # Retries really wait, but briefly.
     "http_retry_max_delay": 0.01,
+{%- if cookiecutter.auth == "jwt" %}
+    # The identity provider every FakeUpstream also plays (tests/identity.py).
+    **identity.settings(),
+{%- endif %}
+{%- if cookiecutter.cache == "redis" %}
+    # The rate limiter stays on, far above what any test but its own sends.
+    "rate_limit_requests": 10_000,
+    # A loaded machine must not pass for a slow Redis; the outage tests set their own.
+    "redis_socket_connect_timeout": 10.0,
+    "redis_socket_timeout": 10.0,
+{%- endif %}
 }
 
 
@@ -55,13 +78,36 @@ def changes() -> dict[str, Any]:
 
 
 @pytest.fixture
-{%- if cookiecutter.database != "none" %}
+{%- if cookiecutter.database != "none" and cookiecutter.cache == "redis" %}
+def settings(
+    database_url: str, redis_url: str, redis_prefix: str, changes: dict[str, Any]
+) -> Settings:
+    # _env_file=None: a developer's .env must not leak into the tests.
+    return Settings(
+        _env_file=None,
+        environment="test",
+        database_url=database_url,
+        redis_url=redis_url,
+        redis_key_prefix=redis_prefix,
+        **{**TEST_SETTINGS, **changes},
+    )
+{%- elif cookiecutter.database != "none" %}
 def settings(database_url: str, changes: dict[str, Any]) -> Settings:
     # _env_file=None: a developer's .env must not leak into the tests.
     return Settings(
         _env_file=None,
         environment="test",
         database_url=database_url,
+        **{**TEST_SETTINGS, **changes},
+    )
+{%- elif cookiecutter.cache == "redis" %}
+def settings(redis_url: str, redis_prefix: str, changes: dict[str, Any]) -> Settings:
+    # _env_file=None: a developer's .env must not leak into the tests.
+    return Settings(
+        _env_file=None,
+        environment="test",
+        redis_url=redis_url,
+        redis_key_prefix=redis_prefix,
         **{**TEST_SETTINGS, **changes},
     )
 {%- else %}

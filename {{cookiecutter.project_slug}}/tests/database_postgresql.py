@@ -62,8 +62,8 @@ async def run_as_admin(server: URL, *statements: str) -> None:
 async def written(connection: AsyncConnection, tables: Sequence[str]) -> bool:
     """Whether a test left a row in any table or drew a number from any sequence.
 
-    TRUNCATE takes about 15 ms even on empty tables, and most tests write nothing; these
-    checks take about 1 ms. A sequence is unread again after TRUNCATE ... RESTART IDENTITY.
+    TRUNCATE is slow even on empty tables, and most tests write nothing; these checks are a
+    small part of its cost. A sequence is unread again after TRUNCATE ... RESTART IDENTITY.
     """
     drawn = await connection.scalar(
         text(

@@ -85,15 +85,19 @@ class Server:
 
 
 def service_env(**settings: str) -> dict[str, str]:
-    """The environment of a service process: ours, plus its settings by their variable names."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(PREFIX)}
+    """The environment of a service process: ours without the service's settings and uvicorn's
+    (a developer's own log format or level must not change what the tests read), plus `settings`
+    by their variable names."""
+    env = {
+        key: value for key, value in os.environ.items() if not key.startswith((PREFIX, "UVICORN_"))
+    }
     env.update({f"{PREFIX}{name.upper()}": value for name, value in settings.items()})
     return env
 
 
 @contextmanager
 def serve(env: dict[str, str], workdir: Path) -> Iterator[Server]:
-    """Start uvicorn as the image does (`uvicorn <package>.main:app`), wait until it answers.
+    """Start uvicorn as {% if cookiecutter.docker %}the image does{% else %}production would{% endif %} (`uvicorn <package>.main:app`), wait until it answers.
 
     `workdir` keeps a developer's .env out of the service's settings.
     """

@@ -3,10 +3,10 @@ from collections.abc import AsyncIterator
 import httpx2
 import pytest
 from fastapi import FastAPI, Request
-from starlette.middleware import Middleware
 
 from {{ cookiecutter.package_name }}.errors import EXCEPTION_HANDLERS
-from {{ cookiecutter.package_name }}.middleware.body_limit import BodyLimitMiddleware
+from {{ cookiecutter.package_name }}.middleware.stack import service_middleware
+from {{ cookiecutter.package_name }}.settings import Settings
 
 LIMIT = 1000
 CHUNK = 100
@@ -28,9 +28,9 @@ class Body:
 @pytest.fixture
 async def reader() -> AsyncIterator[httpx2.AsyncClient]:
     """An app with one endpoint that reads the whole body, behind the limit."""
+    settings = Settings(_env_file=None, trusted_hosts=["test"], max_body_bytes=LIMIT)
     app = FastAPI(
-        exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[Middleware(BodyLimitMiddleware, max_body_bytes=LIMIT)],
+        exception_handlers=EXCEPTION_HANDLERS, middleware=service_middleware(settings, [], [])
     )
 
     @app.post("/read")

@@ -5,10 +5,15 @@ import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy import exc
-from starlette.middleware import Middleware
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from {{ cookiecutter.package_name }}.database_errors import DATABASE_EXCEPTION_HANDLERS, UNAVAILABLE
-from {{ cookiecutter.package_name }}.middleware.unhandled_errors import UnhandledErrorsMiddleware
+from {{ cookiecutter.package_name }}.errors.database import (
+    DATABASE_EXCEPTION_HANDLERS,
+    UNAVAILABLE,
+    DatabaseUnreachableError,
+    name_connect_failures,
+)
+from {{ cookiecutter.package_name }}.middleware.stack import service_middleware
 from {{ cookiecutter.package_name }}.settings import Settings
 from tests.test_readiness_database import let_driver_threads_finish
 
@@ -43,9 +48,10 @@ async def test_data_endpoints_answer_503_while_the_database_is_down(
 
 def raising(error: Exception) -> httpx2.AsyncClient:
     """A client of an app whose one route raises `error`, with the service's error handling."""
+    settings = Settings(_env_file=None, trusted_hosts=["test"])
     app = FastAPI(
         exception_handlers=DATABASE_EXCEPTION_HANDLERS,
-        middleware=[Middleware(UnhandledErrorsMiddleware)],
+        middleware=service_middleware(settings, [], []),
     )
 
     @app.get("/")
@@ -66,13 +72,33 @@ def wrapped(kind: type[exc.DBAPIError], *, invalidated: bool = False) -> exc.DBA
         (wrapped(exc.InterfaceError), 503),
         (wrapped(exc.DBAPIError, invalidated=True), 503),
         (exc.TimeoutError("the pool stayed full"), 503),
+        (DatabaseUnreachableError("connection refused"), 503),
         (wrapped(exc.IntegrityError), 500),
         (wrapped(exc.ProgrammingError), 500),
         # An OSError that did not come from connecting to the database is no outage.
         (FileNotFoundError("settings.toml"), 500),
+        (ConnectionRefusedError("another service"), 500),
     ],
     ids=lambda value: type(value).__name__ if isinstance(value, Exception) else str(value),
 )
 async def test_only_failures_to_reach_the_database_are_503(error: Exception, status: int) -> None:
     async with raising(error) as client:
         assert (await client.get("/")).status_code == status
+
+
+async def test_a_connect_refused_below_the_driver_is_named_unreachable(
+    monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    """asyncpg raises a bare OSError when nothing listens; the engine names it."""
+    engine = create_async_engine(database_url)
+    name_connect_failures(engine)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise ConnectionRefusedError(111, "Connect call failed")
+
+    monkeypatch.setattr(engine.dialect, "connect", refuse)
+    with pytest.raises(DatabaseUnreachableError) as raised:
+        async with engine.connect():
+            pass
+    assert isinstance(raised.value.__cause__, ConnectionRefusedError)
+    await engine.dispose()

@@ -184,9 +184,7 @@ async def test_jobs_are_counted(settings: Settings, upstream: FakeUpstream) -> N
 
 BANNED = {
     "celery": "from celery import Celery\n\napp = Celery()\n",
-{%- if cookiecutter.broker != "rabbitmq" %}
     "sync redis": "import redis\n\nclient = redis.Redis()\n",
-{%- endif %}
 }
 
 

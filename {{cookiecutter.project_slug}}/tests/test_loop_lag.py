@@ -1,4 +1,5 @@
 import asyncio
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -28,16 +29,20 @@ def allow_the_stall(blockbuster: BlockBuster) -> None:
     blockbuster.functions["time.sleep"].can_block_in("tests/test_loop_lag.py", "hold_the_loop")
 
 
+def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING]
+
+
 async def test_a_stall_is_measured_and_logged(caplog: pytest.LogCaptureFixture) -> None:
     with LoopLagMonitor(INTERVAL, THRESHOLD) as monitor:
         hold_the_loop(STALL)
         await asyncio.sleep(INTERVAL)  # the late timer runs now
+{%- if cookiecutter.metrics %}
     assert monitor.stalls >= 1
+{%- endif %}
     assert monitor.worst >= STALL - INTERVAL
-    warnings = [
-        record.getMessage() for record in caplog.records if record.levelno == logging.WARNING
-    ]
-    assert f"Event loop lag {monitor.worst:.3f} s (threshold {THRESHOLD:.3f} s)" in warnings[0]
+    expected = f"Event loop lag {monitor.worst:.3f} s (threshold {THRESHOLD:.3f} s)"
+    assert expected in warnings(caplog)[0]
 
 
 async def test_a_busy_but_healthy_loop_is_not_reported(caplog: pytest.LogCaptureFixture) -> None:
@@ -51,18 +56,27 @@ async def test_a_busy_but_healthy_loop_is_not_reported(caplog: pytest.LogCapture
         for _ in range(50):
             await asyncio.sleep(0)
 
-    with LoopLagMonitor(INTERVAL, THRESHOLD, clock=time.thread_time) as monitor:
-        await asyncio.gather(*(short_steps() for _ in range(100)))
-        await asyncio.sleep(2 * INTERVAL)
-    assert monitor.stalls == 0
+    # A full garbage collection of a large test process is one long step of its own: not the
+    # traffic this test plays.
+    gc.collect()
+    gc.disable()
+    try:
+        with LoopLagMonitor(INTERVAL, THRESHOLD, clock=time.thread_time) as monitor:
+            await asyncio.gather(*(short_steps() for _ in range(100)))
+            await asyncio.sleep(2 * INTERVAL)
+    finally:
+        gc.enable()
     assert monitor.worst < THRESHOLD
     assert not caplog.records
 
 
-async def test_leaving_the_block_stops_the_monitor() -> None:
-    with LoopLagMonitor(INTERVAL, THRESHOLD) as monitor:
-        assert monitor.running
-    assert not monitor.running
+async def test_leaving_the_block_stops_the_monitor(caplog: pytest.LogCaptureFixture) -> None:
+    with LoopLagMonitor(INTERVAL, THRESHOLD):
+        await asyncio.sleep(0)
+    # A timer still pending would run late after this stall, and report it.
+    hold_the_loop(STALL)
+    await asyncio.sleep(2 * INTERVAL)
+    assert warnings(caplog) == []
 
 
 @pytest.fixture
@@ -76,10 +90,11 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
         yield app
 
 
-async def test_the_service_monitors_its_loop(app: FastAPI) -> None:
+async def test_the_service_monitors_its_loop(
+    app: FastAPI, caplog: pytest.LogCaptureFixture
+) -> None:
     resources: Resources = app.state.resources
-    assert resources.loop_lag.running
     hold_the_loop(STALL)
     await asyncio.sleep(INTERVAL)
-    assert resources.loop_lag.stalls >= 1
     assert resources.loop_lag.worst >= STALL - INTERVAL
+    assert any(warning.startswith("Event loop lag") for warning in warnings(caplog))

@@ -34,6 +34,13 @@ async def test_requests_are_counted_and_timed_under_their_route_template(
     assert value(samples, "http_request_duration_seconds_bucket", **labels, le="+Inf") == 2
 
 
+async def test_no_created_series_are_written(client: httpx2.AsyncClient) -> None:
+    await client.get(PATH)
+    samples = await scrape(client)
+    assert value(samples, "http_requests_total", method="GET", route=ROUTE, status=STATUS) == 1
+    assert [name for name, _ in samples if name.endswith("_created")] == []
+
+
 async def test_a_raw_path_never_becomes_a_label(client: httpx2.AsyncClient) -> None:
     await client.get("/no/such/route-31337")
     await client.request("BREW", "/health/live")

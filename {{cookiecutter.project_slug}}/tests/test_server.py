@@ -4,6 +4,9 @@ import signal
 import subprocess
 import sys
 import time
+{%- if cookiecutter.auth == "jwt" %}
+from collections.abc import Iterator
+{%- endif %}
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -12,6 +15,9 @@ import pytest
 from pydantic import SecretStr
 
 from {{ cookiecutter.package_name }}.settings import Settings
+{%- if cookiecutter.auth == "jwt" %}
+from tests.identity import AUDIENCE, IdentityServer, mint
+{%- endif %}
 from tests.server import PREFIX, SlowUpstream, serve, service_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
@@ -19,18 +25,41 @@ pytestmark = [pytest.mark.slow, pytest.mark.server]
 PROJECT = Path(__file__).resolve().parents[1]
 QUOTE = "/api/v1/quotes/today"
 IN_FLIGHT = 4
-# uvicorn's own setting, read from the environment as the Dockerfile sets it.
+# uvicorn's own setting, read from the environment{% if cookiecutter.docker %} as the Dockerfile sets it{% endif %}.
 GRACE = "UVICORN_TIMEOUT_GRACEFUL_SHUTDOWN"
 GRACE_SECONDS = 3
 # uvicorn re-raises the signal once it has shut down cleanly, as a well-behaved process does.
 CLEAN_EXIT = (0, -signal.SIGTERM)
 
 
+{% if cookiecutter.auth == "jwt" -%}
+@pytest.fixture
+def identity_server() -> Iterator[IdentityServer]:
+    with IdentityServer() as server:
+        yield server
+
+
+@pytest.fixture
+def env(settings: Settings, identity_server: IdentityServer) -> dict[str, str]:
+    """The test's settings that a process cannot guess: {% if cookiecutter.database != "none" %}where its database is{% else %}its secrets{% endif %}, and
+    whose tokens it accepts."""
+    secrets = {name: value for name, value in settings if isinstance(value, SecretStr)}
+    return service_env(
+        **{name: value.get_secret_value() for name, value in secrets.items()},
+        auth_issuer=identity_server.issuer,
+        auth_audience=AUDIENCE,
+    )
+{%- else -%}
 @pytest.fixture
 def env(settings: Settings) -> dict[str, str]:
-    """The test's settings that a process cannot guess: where its database is, if any."""
+{%- if cookiecutter.database != "none" %}
+    """The test's settings that a process cannot guess: where its database is."""
+{%- else %}
+    """The test's settings that a process cannot guess: its secrets, if it has any."""
+{%- endif %}
     secrets = {name: value for name, value in settings if isinstance(value, SecretStr)}
     return service_env(**{name: value.get_secret_value() for name, value in secrets.items()})
+{%- endif %}
 
 
 def get_status(url: str) -> int:
@@ -64,9 +93,23 @@ def test_sigterm_lets_requests_in_flight_finish_within_the_grace_period(
     assert "Application shutdown complete" in output
 
 
+{% if cookiecutter.auth == "jwt" -%}
+def test_the_load_check_reports_no_errors(
+    env: dict[str, str], identity_server: IdentityServer
+) -> None:
+    token = mint(issuer=identity_server.issuer)
+    result = subprocess.run(  # noqa: S603 (our own interpreter and arguments)
+        [
+            sys.executable,
+            "scripts/load_check.py",
+            *("--requests", "60", "--concurrency", "6"),
+            *("--token", token),
+        ],
+{%- else -%}
 def test_the_load_check_reports_no_errors(env: dict[str, str]) -> None:
     result = subprocess.run(
         [sys.executable, "scripts/load_check.py", "--requests", "60", "--concurrency", "6"],
+{%- endif %}
         cwd=PROJECT,
         env=env,
         capture_output=True,

@@ -14,13 +14,8 @@ from typing import Any
 
 import httpx2
 import pytest
-{%- if cookiecutter.broker == "rabbitmq" %}
-from aio_pika import connect
-{%- endif %}
 from pydantic import SecretStr
-{%- if cookiecutter.broker != "rabbitmq" %}
 from redis import Redis
-{%- endif %}
 
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.jobs.broker import build_queue
@@ -34,17 +29,9 @@ from tests.server import PREFIX, serve, service_env
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
 
-{%- if cookiecutter.broker == "rabbitmq" %}
-
-SERVER_VARIABLE = f"{PREFIX}TEST_BROKER_URL"
-DEFAULT_SERVER = "amqp://guest:guest@127.0.0.1:5672/"
-START = "docker compose up -d rabbitmq"
-{%- else %}
-
 SERVER_VARIABLE = f"{PREFIX}TEST_REDIS_URL"
 DEFAULT_SERVER = "redis://127.0.0.1:6379/0"
 START = "docker compose up -d redis"
-{%- endif %}
 UNREACHABLE = """The job queue's server at {url} does not answer: {error}
 The worker tests need a real one. Start it with `{start}`, or set {variable}."""
 
@@ -57,28 +44,6 @@ def queue_server() -> str:
     except OSError as error:
         pytest.fail(UNREACHABLE.format(url=url, error=error, start=START, variable=SERVER_VARIABLE))
     return url
-{%- if cookiecutter.broker == "rabbitmq" %}
-
-
-def ping(url: str) -> None:
-    async def connected() -> None:
-        connection = await connect(url, timeout=3)
-        await connection.close()
-
-    asyncio.run(connected())
-
-
-def forget(url: str, queue: str) -> None:
-    async def delete() -> None:
-        connection = await connect(url, timeout=3)
-        async with connection:
-            channel = await connection.channel()
-            for name in (queue, f"{queue}.failed"):
-                await channel.queue_delete(name)
-            await channel.exchange_delete(queue)
-
-    asyncio.run(delete())
-{%- else %}
 
 
 def ping(url: str) -> None:
@@ -89,7 +54,6 @@ def ping(url: str) -> None:
 def forget(url: str, queue: str) -> None:
     with Redis.from_url(url, socket_connect_timeout=3) as redis:
         redis.delete(queue, f"{queue}.failed")
-{%- endif %}
 
 
 @pytest.fixture
@@ -103,11 +67,7 @@ def queue(queue_server: str) -> Iterator[str]:
 @pytest.fixture
 def changes(queue_server: str, queue: str) -> dict[str, Any]:
     return {
-{%- if cookiecutter.broker == "rabbitmq" %}
-        "broker_url": queue_server,
-{%- else %}
         "redis_url": queue_server,
-{%- endif %}
         "jobs_queue": queue,
     }
 
@@ -120,9 +80,7 @@ def env(settings: Settings, queue: str) -> dict[str, str]:
         **{name: value.get_secret_value() for name, value in secret.items()},
         jobs_queue=queue,
         jobs_retry_base_delay="0.05",
-{%- if cookiecutter.broker != "rabbitmq" %}
         jobs_redelivery_after="1",
-{%- endif %}
         jobs_shutdown_grace="10",
         # Each job run makes one call: the upstream's answers are the test's script.
         http_retry_attempts="1",

@@ -5,12 +5,11 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 import httpx2
 from fastapi import APIRouter, FastAPI
-from starlette.middleware import Middleware
 
-{% if cookiecutter.database != "none" -%}
-from {{ cookiecutter.package_name }}.database_errors import DATABASE_EXCEPTION_HANDLERS
-{% endif -%}
 from {{ cookiecutter.package_name }}.errors import COMMON_RESPONSES, EXCEPTION_HANDLERS
+{%- if cookiecutter.database != "none" %}
+from {{ cookiecutter.package_name }}.errors.database import DATABASE_EXCEPTION_HANDLERS
+{%- endif %}
 from {{ cookiecutter.package_name }}.extension import Extension, Extensions
 from {{ cookiecutter.package_name }}.features import default_extensions
 from {{ cookiecutter.package_name }}.health.router import router as health_router
@@ -18,15 +17,11 @@ from {{ cookiecutter.package_name }}.infra.http import open_transport
 {%- if cookiecutter.database != "none" %}
 from {{ cookiecutter.package_name }}.items.router import router as items_router
 {%- endif %}
-from {{ cookiecutter.package_name }}.middleware.request_observer import (
-    ObserveRequestsMiddleware,
-    RequestObserver,
-)
-from {{ cookiecutter.package_name }}.middleware.stack import edge_middleware
+from {{ cookiecutter.package_name }}.middleware.request_observer import RequestObserver
+from {{ cookiecutter.package_name }}.middleware.stack import service_middleware
 from {{ cookiecutter.package_name }}.observability.access_log import AccessLog
 from {{ cookiecutter.package_name }}.observability.logging_config import configure_logging
 from {{ cookiecutter.package_name }}.quotes.router import router as quotes_router
-from {{ cookiecutter.package_name }}.request_id import RequestIdMiddleware
 from {{ cookiecutter.package_name }}.resources import open_resources
 from {{ cookiecutter.package_name }}.settings import Settings
 
@@ -68,13 +63,7 @@ def create_app(
 {%- else %}
         exception_handlers=EXCEPTION_HANDLERS,
 {%- endif %}
-        # Pure ASGI only, outermost first.
-        middleware=[
-            Middleware(RequestIdMiddleware),
-            Middleware(ObserveRequestsMiddleware, observers=observers),
-            *edge_middleware(settings),
-            *parts.middleware(),
-        ],
+        middleware=service_middleware(settings, observers, parts.middleware()),
         **parts.app_options(),
     )
     api = APIRouter(prefix="/api/v1")

@@ -5,6 +5,8 @@ in features.py. It overrides only the hooks it needs; create_app gathers them th
 `Extensions`, once each. The seam imports nothing optional.
 """
 
+from __future__ import annotations
+
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager, nullcontext
@@ -49,7 +51,7 @@ class Extension:
         try passes through it."""
         return transport
 
-    def lifespan(self, resources: "Resources") -> AbstractAsyncContextManager[None]:
+    def lifespan(self, resources: Resources) -> AbstractAsyncContextManager[None]:
         """Opens what the part owns once the service's own resources are open, and closes it
         before they close."""
         return nullcontext()
@@ -106,7 +108,7 @@ class Extensions:
         return transport
 
     @asynccontextmanager
-    async def lifespan(self, resources: "Resources") -> AsyncIterator[None]:
+    async def lifespan(self, resources: Resources) -> AsyncIterator[None]:
         """Each part's lifespan in list order; closed in reverse."""
         async with AsyncExitStack() as stack:
             for extension in self._all:

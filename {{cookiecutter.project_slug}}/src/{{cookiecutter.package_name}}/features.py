@@ -4,9 +4,18 @@
 from opentelemetry.sdk.trace.export import SpanExporter
 {%- endif %}
 
+{% if cookiecutter.auth == "jwt" -%}
+from {{ cookiecutter.package_name }}.auth.extension import AuthExtension
+{% endif -%}
+{% if cookiecutter.cache == "redis" -%}
+from {{ cookiecutter.package_name }}.cache.extension import CacheExtension
+{% endif -%}
 from {{ cookiecutter.package_name }}.extension import Extension
 {%- if cookiecutter.jobs == "taskiq" %}
 from {{ cookiecutter.package_name }}.jobs.extension import JobsExtension
+{%- endif %}
+{%- if cookiecutter.cache == "redis" and cookiecutter.metrics %}
+from {{ cookiecutter.package_name }}.observability.cache_metrics import CacheMetrics
 {%- endif %}
 {%- if cookiecutter.tracing and cookiecutter.database != "none" %}
 from {{ cookiecutter.package_name }}.observability.database_tracing import DatabaseTracingExtension
@@ -25,7 +34,7 @@ from {{ cookiecutter.package_name }}.observability.tracing import (
     tracer_provider,
 )
 {%- endif %}
-{% if cookiecutter.metrics or cookiecutter.tracing or cookiecutter.jobs == "taskiq" %}
+{% if cookiecutter.metrics or cookiecutter.tracing or cookiecutter.auth == "jwt" or cookiecutter.cache == "redis" or cookiecutter.jobs == "taskiq" %}
 {% if cookiecutter.tracing %}
 def default_extensions(span_exporter: SpanExporter | None = None) -> list[Extension]:
     """A fresh set for each app, which owns what they hold. `span_exporter` receives the spans
@@ -53,12 +62,18 @@ def default_extensions() -> list[Extension]:
         DatabaseTracingExtension(provider),
 {%- endif %}
 {%- endif %}
-{%- if cookiecutter.jobs == "taskiq" %}
-{%- if cookiecutter.metrics %}
-        JobsExtension(metrics),
-{%- else %}
-        JobsExtension(),
+{%- if cookiecutter.auth == "jwt" %}
+        AuthExtension(),
 {%- endif %}
+{%- if cookiecutter.cache == "redis" and cookiecutter.metrics %}
+        CacheExtension(CacheMetrics(metrics)),
+{%- elif cookiecutter.cache == "redis" %}
+        CacheExtension(),
+{%- endif %}
+{%- if cookiecutter.jobs == "taskiq" and cookiecutter.metrics %}
+        JobsExtension(metrics),
+{%- elif cookiecutter.jobs == "taskiq" %}
+        JobsExtension(),
 {%- endif %}
     ]
 {%- else %}

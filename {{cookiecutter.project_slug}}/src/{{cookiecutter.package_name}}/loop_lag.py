@@ -16,10 +16,11 @@ logger = logging.getLogger(__name__)
 class LoopLagMonitor:
     """Measures the lag of one event loop and warns when it reaches `threshold` (seconds).
 
-    Read `latest`, `worst`, `stalls` and `running` for health detail or monitoring. As a context
-    manager it measures the running loop until the block exits. `clock` measures the lag: by
-    default the loop's own (wall) clock, which is what requests feel; the tests pass a CPU-time
-    clock, which a busy machine does not inflate.
+{% if cookiecutter.metrics %}    The metrics read `latest`, `worst` and `stalls`; the suite's stall check reads `worst`.
+{% else %}    The suite's stall check reads `worst`.
+{% endif %}    As a context manager it measures the running loop until the block exits. `clock` measures
+    the lag: by default the loop's own (wall) clock, which is what requests feel; the tests pass
+    a CPU-time clock, which a busy machine does not inflate.
     """
 
     def __init__(
@@ -28,29 +29,34 @@ class LoopLagMonitor:
         self.interval = interval
         self.threshold = threshold
         self._clock = clock
+{%- if cookiecutter.metrics %}
         self._latest = 0.0
+{%- endif %}
         self._worst = 0.0
+{%- if cookiecutter.metrics %}
         self._stalls = 0
+{%- endif %}
         self._timer: asyncio.TimerHandle | None = None
+
+{%- if cookiecutter.metrics %}
 
     @property
     def latest(self) -> float:
         """The lag of the most recent timer, in seconds."""
         return self._latest
+{%- endif %}
 
     @property
     def worst(self) -> float:
         """The largest lag since the monitor started, in seconds."""
         return self._worst
+{%- if cookiecutter.metrics %}
 
     @property
     def stalls(self) -> int:
         """How many timers ran at least `threshold` late."""
         return self._stalls
-
-    @property
-    def running(self) -> bool:
-        return self._timer is not None
+{%- endif %}
 
     def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         """Measure `loop` (by default the running one); it need not be running yet."""
@@ -80,10 +86,14 @@ class LoopLagMonitor:
         # A timer may run a hair early (the loop's clock resolution): that is no lag.
         lag = max(0.0, self._now(loop) - scheduled_at - self.interval)
         self._schedule(loop)
+{%- if cookiecutter.metrics %}
         self._latest = lag
+{%- endif %}
         self._worst = max(self._worst, lag)
         if lag >= self.threshold:
+{%- if cookiecutter.metrics %}
             self._stalls += 1
+{%- endif %}
             logger.warning(
                 "Event loop lag %.3f s (threshold %.3f s): something held the loop; "
                 "blocking calls and long computations belong in a worker thread",

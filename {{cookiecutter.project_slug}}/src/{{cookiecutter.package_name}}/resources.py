@@ -84,15 +84,10 @@ HttpClientDep = Annotated[httpx2.AsyncClient, Depends(get_http_client)]
 {%- if cookiecutter.database != "none" %}
 
 
-async def get_database(resources: ResourcesDep) -> Database:
-    return resources.database
-
-
 async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
     async with resources.database.sessions() as session:
         yield session
 
 
-DatabaseDep = Annotated[Database, Depends(get_database)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 {%- endif %}

@@ -2,16 +2,27 @@
 
 from typing import Literal
 
-{% if cookiecutter.database != "none" -%}
-from pydantic import AnyHttpUrl, Field, SecretStr
+{% if cookiecutter.cache == "redis" -%}
+from pydantic import AnyHttpUrl, Field, IPvAnyNetwork, SecretStr{% if cookiecutter.auth == "jwt" %}, field_validator{% endif %}
+{% elif cookiecutter.jobs == "taskiq" -%}
+from pydantic import AnyHttpUrl, Field, SecretStr{% if cookiecutter.auth == "jwt" %}, field_validator{% endif %}
 {% else -%}
-from pydantic import AnyHttpUrl, Field
+from pydantic import AnyHttpUrl, Field{% if cookiecutter.database != "none" %}, SecretStr{% endif %}{% if cookiecutter.auth == "jwt" %}, field_validator{% endif %}
 {% endif -%}
 from pydantic_settings import BaseSettings, SettingsConfigDict
 {%- if cookiecutter.database == "postgresql" %}
 
 # The server `docker compose up` starts; deployments set the URL in the environment.
 LOCAL_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/{{ cookiecutter.package_name }}"
+{%- endif %}
+
+{%- if cookiecutter.auth == "jwt" %}
+
+# Signature algorithms that verify with a public key; `none` and HMAC (a shared secret) are not
+# among them, so a token can never choose to be checked against the public key as a secret.
+ASYMMETRIC_ALGORITHMS = frozenset(
+    {"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+)
 {%- endif %}
 
 
@@ -69,24 +80,69 @@ class Settings(BaseSettings):
     # /docs, /redoc and /openapi.json; turn off where the API must not describe itself.
     api_docs: bool = True
 
-{%- if cookiecutter.jobs == "taskiq" %}
-{%- if cookiecutter.broker == "rabbitmq" %}
+{%- if cookiecutter.auth == "jwt" %}
 
-    # The RabbitMQ server; the worker's jobs travel through it as well.
-    broker_url: SecretStr = SecretStr("amqp://guest:guest@127.0.0.1:5672/")
-{%- else %}
-
-    # The Redis server that carries the jobs (a stream with a consumer group).
-    redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
-    redis_socket_connect_timeout: float = Field(default=2.0, gt=0)
-    redis_socket_timeout: float = Field(default=5.0, gt=0)
-    redis_max_connections: int = Field(default=20, gt=1)
+    # The identity provider whose access tokens the API accepts (README: Authentication). Both
+    # must be set: the service refuses to start without them.
+    auth_issuer: str | None = None
+    auth_audience: str | None = None
+    # The signing keys (a JWK Set, over http(s) or from a file:// URL); unset, the issuer's
+    # /.well-known/openid-configuration names them.
+    auth_jwks_url: str | None = None
+    # The token's `alg` must be one of these: asymmetric only, never `none` or HMAC.
+    auth_algorithms: list[str] = ["RS256", "ES256"]
+    # Seconds of clock skew allowed on exp, nbf and iat.
+    auth_leeway: int = Field(default=30, ge=0, le=300)
+    # Keys are fetched again after this many seconds, and sooner for a token naming an unknown
+    # key, but never twice within the refresh interval (a flood of made-up key ids must not
+    # become a flood of requests to the identity provider).
+    auth_jwks_cache_seconds: float = Field(default=600, gt=0)
+    auth_jwks_refresh_interval: float = Field(default=30, ge=0)
 {%- endif %}
 
-    # Background jobs (worker.py). The queue's name; several services may share one server.
+    # The loop-lag monitor wakes every interval and warns when a wake-up comes this late.
+    loop_lag_interval: float = Field(default=0.1, gt=0)
+    loop_lag_threshold: float = Field(default=0.1, gt=0)
+{%- if cookiecutter.cache == "redis" or cookiecutter.jobs == "taskiq" %}
+
+    # Redis, for {% if cookiecutter.cache == "redis" %}{% if cookiecutter.database != "none" %}the item cache and {% endif %}rate limiting{% endif %}{% if cookiecutter.cache == "redis" and cookiecutter.jobs == "taskiq" %} and {% endif %}{% if cookiecutter.jobs == "taskiq" %}the job queue{% endif %}. A secret: the URL may hold a password.
+    redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+{%- if cookiecutter.cache == "redis" %}
+    # Seconds to connect and to wait for each answer (and for a free pooled connection):
+    # a slow Redis is treated as an absent one, and the service goes on without it.
+{%- else %}
+    # Seconds to connect and to wait for each answer: an enqueue to a Redis that is down fails
+    # quickly (the scheduled sweep enqueues the job later).
+{%- endif %}
+    redis_socket_connect_timeout: float = Field(default=0.5, gt=0)
+    redis_socket_timeout: float = Field(default=0.5, gt=0)
+    redis_max_connections: int = Field(default=50, gt=0)
+{%- endif %}
+{%- if cookiecutter.cache == "redis" %}
+    # Every key the service writes starts with this, so that services can share one Redis.
+    redis_key_prefix: str = "{{ cookiecutter.package_name }}:"
+    # After a failed call the service leaves Redis alone this long before trying again.
+    redis_backoff: float = Field(default=1.0, ge=0)
+{%- if cookiecutter.database != "none" %}
+    # Seconds an item stays cached: also the longest another replica can serve an item whose
+    # invalidation could not reach Redis.
+    cache_ttl: float = Field(default=60.0, gt=0)
+{%- endif %}
+    # At most this many requests per client in each window of this many seconds; 0 turns
+    # rate limiting off (where a gateway limits already).
+    rate_limit_requests: int = Field(default=100, ge=0)
+    rate_limit_window: int = Field(default=60, gt=0)
+    # Proxies (addresses or networks) whose X-Forwarded-For names the real client.
+    rate_limit_trusted_proxies: list[IPvAnyNetwork] = []
+{%- endif %}
+{%- if cookiecutter.jobs == "taskiq" %}
+
+    # Background jobs (worker.py), on a Redis stream of this name; several services may share
+    # one Redis.
     jobs_queue: str = "{{ cookiecutter.package_name }}.jobs"
-    # A failing job runs at most this many times in all, waiting base * 2**retry (capped at
-    # max_delay) between runs; then it is recorded as failed (README: Background jobs).
+    # A failing job runs at most this many times in all, waiting a random time up to
+    # base * 2**retry (capped at max_delay) between runs; then it is recorded as failed
+    # (README: Background jobs).
     jobs_max_attempts: int = Field(default=4, ge=1, le=20)
     jobs_retry_base_delay: float = Field(default=1.0, ge=0)
     jobs_retry_max_delay: float = Field(default=30.0, ge=0)
@@ -95,17 +151,39 @@ class Settings(BaseSettings):
     # On SIGTERM the worker takes no new job and waits this long for the running ones; a job
     # still running then is left unacknowledged, and runs again on another worker.
     jobs_shutdown_grace: float = Field(default=20.0, ge=0)
-{%- if cookiecutter.broker != "rabbitmq" %}
     # A job taken by a worker that died is handed to another after this many seconds: keep it
     # above the longest job, or a slow job runs twice at once.
     jobs_redelivery_after: float = Field(default=60.0, gt=0)
-{%- endif %}
     # When the scheduler enqueues the sweep that enriches items a lost enqueue left behind.
     jobs_sweep_cron: str = "*/5 * * * *"
     # The worker's own HTTP port: /health/live, /health/ready{% if cookiecutter.metrics %} and /metrics{% endif %}.
     jobs_worker_port: int = Field(default=8001, gt=0, lt=65536)
 {%- endif %}
+{%- if cookiecutter.auth == "jwt" %}
 
-    # The loop-lag monitor wakes every interval and warns when a wake-up comes this late.
-    loop_lag_interval: float = Field(default=0.1, gt=0)
-    loop_lag_threshold: float = Field(default=0.1, gt=0)
+    # Strings, not URLs: an issuer must match the token's `iss` character for character.
+    @field_validator("auth_issuer")
+    @classmethod
+    def _issuer_is_a_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError(f"{value!r} is not an http(s):// URL")
+        return value
+
+    @field_validator("auth_jwks_url")
+    @classmethod
+    def _jwks_url_is_a_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://", "file://")):
+            raise ValueError(f"{value!r} is not an http(s):// or file:// URL")
+        return value
+
+    @field_validator("auth_algorithms")
+    @classmethod
+    def _asymmetric_only(cls, value: list[str]) -> list[str]:
+        refused = sorted(set(value) - ASYMMETRIC_ALGORITHMS)
+        if refused:
+            allowed = ", ".join(sorted(ASYMMETRIC_ALGORITHMS))
+            raise ValueError(f"{', '.join(refused)} not allowed; choose from {allowed}")
+        if not value:
+            raise ValueError("at least one algorithm is needed")
+        return value
+{%- endif %}

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from {{ cookiecutter.package_name }}.errors.database import name_connect_failures
 from {{ cookiecutter.package_name }}.settings import Settings
 
 
@@ -35,6 +36,7 @@ async def open_database(settings: Settings) -> Database:
         connect_args={"timeout": settings.database_connect_timeout},
 {%- endif %}
     )
+    name_connect_failures(engine)
     # expire_on_commit=False: reading an attribute after commit must not trigger lazy I/O.
     return Database(engine, async_sessionmaker(engine, expire_on_commit=False))
 

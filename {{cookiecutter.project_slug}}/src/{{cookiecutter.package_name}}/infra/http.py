@@ -5,18 +5,17 @@ from functools import partial
 import httpx2
 from anyio import to_thread
 
-from {{ cookiecutter.package_name }}.infra.network import AiohttpPool
 from {{ cookiecutter.package_name }}.infra.retry import RetryTransport
 from {{ cookiecutter.package_name }}.request_id import propagate_request_id
 from {{ cookiecutter.package_name }}.settings import Settings
 
 
 async def open_transport(settings: Settings) -> httpx2.AsyncBaseTransport:
-    """The connection pool to the upstreams, the innermost layer under the shared client. Built
-    in a thread: building it reads the CA certificates and, the first time, imports httpcore2
-    (httpx2's SSL set-up) from disk. Its aiohttp session opens later, on the loop."""
+    """The connection pool to the upstreams (httpx2's own), the innermost layer under the shared
+    client. Built in a thread: building it reads the CA certificates and, the first time,
+    imports httpcore2 from disk."""
     limits = httpx2.Limits(max_connections=settings.http_max_connections)
-    return await to_thread.run_sync(partial(AiohttpPool, limits=limits))
+    return await to_thread.run_sync(partial(httpx2.AsyncHTTPTransport, limits=limits))
 
 
 async def open_http_client(

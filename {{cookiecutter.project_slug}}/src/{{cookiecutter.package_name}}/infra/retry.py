@@ -20,8 +20,6 @@ logger = logging.getLogger(__name__)
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({502, 503, 504})
 # PoolTimeout is missing on purpose: the service's own pool is full, and a retry adds load.
-# aiohttp's pool (infra/network.py) cannot tell that case apart: waiting for a free connection
-# and connecting share one deadline there, and both end in ConnectTimeout, which is retried.
 RETRY_ERRORS = (
     httpx2.NetworkError,
     httpx2.ConnectTimeout,

@@ -28,5 +28,9 @@ class AccessLog:
                 "path": scope["path"],
                 "status": status,
                 "duration_ms": duration_ms,
+{%- if cookiecutter.auth == "jwt" %}
+                # Set once the request's access token was verified (auth/dependencies.py).
+                "subject": scope.get("state", {}).get("auth_subject"),
+{%- endif %}
             },
         )

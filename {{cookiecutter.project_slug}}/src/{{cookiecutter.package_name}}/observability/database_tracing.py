@@ -8,6 +8,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from {{ cookiecutter.package_name }}.extension import Extension
+from {{ cookiecutter.package_name }}.observability.tracing import METER_PROVIDER
 from {{ cookiecutter.package_name }}.resources import Resources
 
 
@@ -21,7 +22,10 @@ def tracing_database(engine: AsyncEngine, provider: TracerProvider) -> Iterator[
     """
     instrumentor = SQLAlchemyInstrumentor()
     instrumentor.instrument(
-        engine=engine.sync_engine, tracer_provider=provider, skip_dep_check=True
+        engine=engine.sync_engine,
+        tracer_provider=provider,
+        meter_provider=METER_PROVIDER,
+        skip_dep_check=True,
     )
     try:
         yield

@@ -17,6 +17,7 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    disable_created_metrics,
     generate_latest,
 )
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -27,6 +28,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from {{ cookiecutter.package_name }}.loop_lag import LoopLagMonitor
+
+# prometheus-client writes a `<name>_created` series (when the series began) beside every
+# counter and histogram, one per label set: series nobody graphs, each stored for as long as
+# the others, and Prometheus tells a counter's reset without it. The switch is process-wide.
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 # Any other method is counted as _OTHER: a client must not be able to invent new series.
 KNOWN_METHODS = frozenset(

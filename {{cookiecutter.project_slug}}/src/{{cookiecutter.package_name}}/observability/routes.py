@@ -1,7 +1,7 @@
-"""The route template a request matched, such as `/api/v1/items/{item_id}`, never its raw path.
+"""The route template a request matched{% if cookiecutter.database != "none" %}, such as `/api/v1/items/{item_id}`{% endif %}, never its raw path.
 
 The access log labels requests with it{% if cookiecutter.metrics %}, and so do the metrics{% endif %}: the raw path holds ids, and
-a label with one value per item grows without bound. The router leaves the matched endpoint in
+a label with one value per id grows without bound. The router leaves the matched endpoint in
 the scope; the full template (with the prefixes of the routers that include it) comes from the
 app's routes, looked up once per endpoint.
 """

@@ -17,6 +17,9 @@ from anyio import to_thread
 from opentelemetry import trace
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.instrumentation.httpx import HTTPX2ClientInstrumentor
+{%- if cookiecutter.metrics %}
+from opentelemetry.metrics import MeterProvider, NoOpMeterProvider
+{%- endif %}
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
@@ -26,6 +29,16 @@ from {{ cookiecutter.package_name }}.resources import Resources
 
 SERVICE = "{{ cookiecutter.project_slug }}"
 ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
+{%- if cookiecutter.metrics %}
+# Prometheus counts the requests and outbound calls{% if cookiecutter.database != "none" %} and reads the database pool{% endif %} (/metrics).
+# FastAPI's telemetry and the instrumentations would count them again into any MeterProvider
+# set from outside (FASTAPI_OTEL_AUTO_CONFIGURE, opentelemetry-instrument): here they only trace.
+METER_PROVIDER: MeterProvider = NoOpMeterProvider()
+{%- else %}
+# FastAPI's telemetry and the instrumentations meter into the global MeterProvider, when
+# something outside the service sets one; the service itself counts nothing.
+METER_PROVIDER = None
+{%- endif %}
 
 
 def otlp_exporter() -> SpanExporter | None:
@@ -48,11 +61,8 @@ def tracer_provider(exporter: SpanExporter | None) -> TracerProvider | None:
 
 def trace_http_client(client: httpx2.AsyncClient, provider: TracerProvider) -> None:
     """A span per outbound call; the trace context travels in the `traceparent` header."""
-    # The instrumentation annotates its client as httpx's whenever httpx is installed (FastAPI's
-    # standard extra installs it); HTTPX2ClientInstrumentor is the one for httpx2 clients.
     HTTPX2ClientInstrumentor.instrument_client(
-        client,  # type: ignore[arg-type]
-        tracer_provider=provider,
+        client, tracer_provider=provider, meter_provider=METER_PROVIDER
     )
 
 
@@ -85,7 +95,7 @@ class TracingExtension(Extension):
     def app_options(self) -> Mapping[str, Any]:
         # FastAPI's own OpenTelemetry spans (route template, dependencies, endpoint), sent to
         # this app's provider; with none, FastAPI falls back to the global one, unset: no spans.
-        return {"telemetry": {"tracer_provider": self.provider}}
+        return {"telemetry": {"tracer_provider": self.provider, "meter_provider": METER_PROVIDER}}
 
     @asynccontextmanager
     async def lifespan(self, resources: Resources) -> AsyncIterator[None]:

@@ -1,4 +1,9 @@
-"""One error format for every failure: RFC 9457 problem details."""
+"""One error format for every failure: RFC 9457 problem details.
+
+This package is the one home of errors: here the format and the handlers of the errors the
+service expects; in unhandled.py, the log line of whatever else a request raises, which the
+service's middleware answers 500{% if cookiecutter.database != "none" %}; in database.py, the 503 of a database that does not answer{% endif %}.
+"""
 
 from collections.abc import Callable, Coroutine
 from http import HTTPStatus
@@ -42,6 +47,9 @@ COMMON_RESPONSES: Responses = {
     400: problem_response("The Host header names no host this service answers for"),
     413: problem_response("The request body is larger than the service accepts"),
     422: problem_response("The request is not valid"),
+{%- if cookiecutter.cache == "redis" %}
+    429: problem_response("The client sent more requests than its limit allows"),
+{%- endif %}
     500: problem_response("An unexpected error occurred"),
 }
 
@@ -60,6 +68,7 @@ class ServiceError(Exception):
         self.detail = detail
 
 
+{% if cookiecutter.database != "none" -%}
 class NotFoundError(ServiceError):
     status = HTTPStatus.NOT_FOUND
 
@@ -68,6 +77,7 @@ class ConflictError(ServiceError):
     status = HTTPStatus.CONFLICT
 
 
+{% endif -%}
 class UpstreamError(ServiceError):
     status = HTTPStatus.BAD_GATEWAY
 
@@ -112,7 +122,7 @@ async def validation_error_handler(request: Request, exc: RequestValidationError
     return problem(request, 422, "The request is not valid.", errors=errors)
 
 
-# Anything else is answered by middleware.unhandled_errors, which logs it with the request id.
+# Anything else is answered 500 by the service's middleware, and logged with the request id.
 EXCEPTION_HANDLERS: ExceptionHandlers = {
     ServiceError: service_error_handler,
     HTTPException: http_error_handler,
