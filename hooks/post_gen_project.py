@@ -47,11 +47,12 @@ JOBS_FILES = [
     PACKAGE / "jobs",
     PACKAGE / "worker.py",
     PACKAGE / "scheduler.py",
-    PACKAGE / "migrations" / "versions" / "0002_item_quotes.py",
     Path("tests") / "jobs.py",
     Path("tests") / "test_jobs.py",
     Path("tests") / "test_worker.py",
 ]
+# The items' quote column the example job fills in.
+JOBS_MIGRATION_FILES = [PACKAGE / "migrations" / "versions" / "0002_item_quotes.py"]
 JOBS_METRICS_FILES = [PACKAGE / "jobs" / "metrics.py"]
 JOBS_KUBERNETES_FILES = [
     Path("deploy") / "k8s" / "worker.yaml",
@@ -92,7 +93,6 @@ CACHE_FILES = [
     PACKAGE / "cache",
     PACKAGE / "infra" / "redis.py",
     OBSERVABILITY / "cache_metrics.py",
-    Path("tests") / "redis_server.py",
     Path("tests") / "test_cache_metrics.py",
     Path("tests") / "test_item_cache.py",
     Path("tests") / "test_rate_limit.py",
@@ -100,6 +100,8 @@ CACHE_FILES = [
     Path("tests") / "test_redis_outage.py",
     Path("tests") / "test_redis_rules.py",
 ]
+# The tests' Redis server, for the cache and the job queue alike.
+REDIS_FILES = [Path("tests") / "redis_server.py"]
 # Where the cache hooks into the example resource, which only a bake with a database has.
 ITEM_CACHE_FILES = [PACKAGE / "items" / "cache.py"]
 # Without a database the option is rate limiting only: nothing to cache.
@@ -137,6 +139,8 @@ def unneeded_files() -> list[Path]:
         paths += OUTAGE_FILES
         if JOBS == "none":
             paths += SERVER_FILES
+    if CACHE != "redis" and JOBS == "none":
+        paths += REDIS_FILES
     if CACHE != "redis":
         paths += CACHE_FILES + (ITEM_CACHE_FILES if DATABASE != "none" else [])
     else:
@@ -166,6 +170,8 @@ def unneeded_files() -> list[Path]:
         paths += AUTH_FILES
     if JOBS == "none":
         paths += JOBS_FILES
+        if DATABASE != "none":
+            paths += JOBS_MIGRATION_FILES
         if ANSWERS["kubernetes"]:
             paths += JOBS_KUBERNETES_FILES
     elif not ANSWERS["metrics"]:
@@ -223,6 +229,12 @@ def next_steps() -> list[str]:
     ]
     if DATABASE == "postgresql":
         steps.append('  both need PostgreSQL on 127.0.0.1:5432 (README: "PostgreSQL")')
+    if JOBS == "taskiq":
+        package = ANSWERS["package_name"]
+        steps.append(
+            f"  run the job worker and scheduler:  uv run python -m {package}.worker"
+            f"  and  uv run python -m {package}.scheduler  (both need Redis on 127.0.0.1:6379)"
+        )
     if shutil.which("uv") is None:
         steps.append(
             "uv is not installed: `pipx install uv` or `python3 -m pip install --user uv` "

@@ -7,7 +7,9 @@ job), docker x kubernetes, kubernetes x database (the Secret and the migration i
 metrics x database (the pool gauges), tracing x database (the SQL spans), auth x database
 (the items routes need a token and a scope; without a database only /api/v1/me does) and
 cache x database (cache-aside reads on SQLite and PostgreSQL, rate limiting only without a
-database; the Redis service in CI and the Secret).
+database; the Redis service in CI and the Secret) and jobs x database, cache, metrics and
+kubernetes (the worker on SQLite and on PostgreSQL, beside the cache on one Redis, its metrics,
+its Deployments).
 The pairings that change only CI and container files are validated in test_files.py instead.
 
 Each combination's checks run on the Python it declares (on the newest this machine has when it
@@ -80,5 +82,6 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "init_git": False,
         "python_version": "3.11",
         "cache": "redis",
+        "jobs": "taskiq",
     },
 }

@@ -34,6 +34,10 @@ DATABASE = {"sqlalchemy", "alembic"}
 # The JOSE library that verifies access tokens; redis-py's asyncio client for the cache.
 AUTH = {"joserfc"}
 CACHE = {"redis"}
+# taskiq and its Redis Streams broker, on redis-py's asyncio client (shared with the cache).
+JOBS = {"taskiq", "taskiq-redis", "redis"}
+# taskiq itself depends on aiohttp (its HTTP-based parts), so a bake with jobs carries it.
+JOBS_ALLOW = {"aiohttp"}
 DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
 # Never in a service's runtime: a second HTTP client stack, and the command-line tools of
 # fastapi[standard] (`fastapi dev` is a development tool: the dev group has it).
@@ -81,6 +85,8 @@ def expected_direct(answer: dict[str, Any]) -> set[str]:
         names |= AUTH
     if answer["cache"] == "redis":
         names |= CACHE
+    if answer["jobs"] == "taskiq":
+        names |= JOBS
     return names
 
 
@@ -129,6 +135,8 @@ def runtime_problems(project: Path, answer: dict[str, Any], ceiling: int) -> lis
     # Each declared package installs: a count read wrong (markers, say) cannot pass unseen.
     problems += [f"does not install {name}" for name in sorted(direct - packages)]
     forbidden = NEVER if answer["tracing"] else NEVER | TRACING_ONLY
+    if answer["jobs"] == "taskiq":
+        forbidden -= JOBS_ALLOW
     problems += [f"installs {name}" for name in sorted(packages & forbidden)]
     if len(packages) > ceiling:
         problems.append(f"installs {len(packages)} packages, over the ceiling of {ceiling}")

@@ -213,7 +213,6 @@ OPTION_FILES: dict[str, list[str]] = {
         "src/{package}/cache/guard.py",
         "src/{package}/cache/rate_limit.py",
         "src/{package}/infra/redis.py",
-        "tests/redis_server.py",
         "tests/test_rate_limit.py",
         "tests/test_redis_guard.py",
         "tests/test_redis_outage.py",
@@ -228,6 +227,7 @@ OPTION_FILES: dict[str, list[str]] = {
         "src/{package}/observability/cache_metrics.py",
         "tests/test_cache_metrics.py",
     ],
+    "Redis (cache or jobs)": ["tests/redis_server.py"],
     "a server to run locally (PostgreSQL or Redis)": ["compose.yaml"],
     "an outage test (PostgreSQL or the cache's Redis)": ["tests/tcp_proxy.py"],
 }
@@ -267,6 +267,7 @@ def chosen_options(answer: dict[str, Any]) -> set[str]:
         "cache=redis": answer["cache"] == "redis",
         "cache=redis with a database": answer["cache"] == "redis" and answer["database"] != "none",
         "cache=redis with metrics": answer["cache"] == "redis" and answer["metrics"],
+        "Redis (cache or jobs)": answer["cache"] == "redis" or answer["jobs"] == "taskiq",
         "a server to run locally (PostgreSQL or Redis)": answer["database"] == "postgresql"
         or answer["cache"] == "redis"
         or answer["jobs"] == "taskiq",

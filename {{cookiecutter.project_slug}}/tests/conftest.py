@@ -1,8 +1,9 @@
-{%- if cookiecutter.database != "none" and cookiecutter.cache == "redis" -%}
+{%- set redis = cookiecutter.cache == "redis" or cookiecutter.jobs == "taskiq" -%}
+{%- if cookiecutter.database != "none" and redis -%}
 """Fixtures: the real app with its lifespan, a real migrated database and Redis, a fake
 upstream."""
 {%- else -%}
-"""Fixtures: the real app with its lifespan, {% if cookiecutter.database != "none" %}a real migrated database, {% elif cookiecutter.cache == "redis" %}a real Redis, {% endif %}a fake upstream."""
+"""Fixtures: the real app with its lifespan, {% if cookiecutter.database != "none" %}a real migrated database, {% elif redis %}a real Redis, {% endif %}a fake upstream."""
 {%- endif %}
 
 from collections.abc import AsyncIterator, Iterator
@@ -23,11 +24,11 @@ from tests.fakes import UPSTREAM, FakeUpstream
 from tests.jobs import HeldJobQueue
 {%- endif %}
 
-{% if cookiecutter.database != "none" and cookiecutter.cache == "redis" -%}
+{% if cookiecutter.database != "none" and redis -%}
 pytest_plugins = ["tests.loop_stalls", "tests.slow", "tests.database", "tests.redis_server"]
 {%- elif cookiecutter.database != "none" -%}
 pytest_plugins = ["tests.loop_stalls", "tests.slow", "tests.database"]
-{%- elif cookiecutter.cache == "redis" -%}
+{%- elif redis -%}
 pytest_plugins = ["tests.loop_stalls", "tests.slow", "tests.redis_server"]
 {%- else -%}
 pytest_plugins = ["tests.loop_stalls", "tests.slow"]
@@ -46,7 +47,9 @@ TEST_SETTINGS: dict[str, Any] = {
 {%- if cookiecutter.cache == "redis" %}
     # The rate limiter stays on, far above what any test but its own sends.
     "rate_limit_requests": 10_000,
-    # A loaded machine must not pass for a slow Redis; the outage tests set their own.
+{%- endif %}
+{%- if redis %}
+    # A loaded machine must not pass for a slow Redis{% if cookiecutter.cache == "redis" %}; the outage tests set their own{% endif %}.
     "redis_socket_connect_timeout": 10.0,
     "redis_socket_timeout": 10.0,
 {%- endif %}
@@ -89,6 +92,16 @@ def settings(
         database_url=database_url,
         redis_url=redis_url,
         redis_key_prefix=redis_prefix,
+        **{**TEST_SETTINGS, **changes},
+    )
+{%- elif cookiecutter.database != "none" and redis %}
+def settings(database_url: str, redis_url: str, changes: dict[str, Any]) -> Settings:
+    # _env_file=None: a developer's .env must not leak into the tests.
+    return Settings(
+        _env_file=None,
+        environment="test",
+        database_url=database_url,
+        redis_url=redis_url,
         **{**TEST_SETTINGS, **changes},
     )
 {%- elif cookiecutter.database != "none" %}

@@ -16,6 +16,14 @@ import httpx2
 from taskiq import InMemoryBroker
 from taskiq.message import BrokerMessage, TaskiqMessage
 
+{% if cookiecutter.auth == "jwt" -%}
+from {{ cookiecutter.package_name }}.auth.extension import AuthExtension
+{% endif -%}
+{% if cookiecutter.cache == "redis" -%}
+from {{ cookiecutter.package_name }}.cache.extension import CacheExtension
+{% endif -%}
+from {{ cookiecutter.package_name }}.extension import Extension
+from {{ cookiecutter.package_name }}.jobs.extension import JobsExtension
 from {{ cookiecutter.package_name }}.jobs.queue import JobQueue
 from tests.server import PREFIX, Server, free_port
 
@@ -23,6 +31,16 @@ QUOTE = {"text": "Slow and steady.", "author": "Aesop"}
 
 # Retries in the tests wait no time at all.
 FAST_RETRIES: dict[str, Any] = {"jobs_retry_base_delay": 0, "jobs_max_attempts": 3}
+
+
+def parts(jobs: JobsExtension) -> list[Extension]:
+{%- if cookiecutter.auth == "jwt" or cookiecutter.cache == "redis" %}
+    """`jobs`, and what else the items routes need: {% if cookiecutter.auth == "jwt" %}the token check{% endif %}{% if cookiecutter.auth == "jwt" and cookiecutter.cache == "redis" %} and {% endif %}{% if cookiecutter.cache == "redis" %}the item cache{% endif %}."""
+    return [{% if cookiecutter.auth == "jwt" %}AuthExtension(), {% endif %}{% if cookiecutter.cache == "redis" %}CacheExtension(), {% endif %}jobs]
+{%- else %}
+    """`jobs`: all the items routes need."""
+    return [jobs]
+{%- endif %}
 
 
 class InMemoryJobQueue(InMemoryBroker, JobQueue):

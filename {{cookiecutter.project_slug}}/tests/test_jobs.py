@@ -13,7 +13,6 @@ from sqlalchemy import update
 from taskiq.schedule_sources import LabelScheduleSource
 
 from {{ cookiecutter.package_name }}.app import create_app
-from {{ cookiecutter.package_name }}.extension import Extension
 from {{ cookiecutter.package_name }}.items.models import Item
 from {{ cookiecutter.package_name }}.jobs.extension import JobsExtension
 from {{ cookiecutter.package_name }}.jobs.tasks import ENRICH_ITEM, ENRICH_MISSED_ITEMS, register_jobs
@@ -24,7 +23,7 @@ from {{ cookiecutter.package_name }}.resources import Resources
 from {{ cookiecutter.package_name }}.settings import Settings
 from tests.asgi import serving
 from tests.fakes import FakeUpstream
-from tests.jobs import FAST_RETRIES, QUOTE, InMemoryJobQueue
+from tests.jobs import FAST_RETRIES, QUOTE, InMemoryJobQueue, parts
 from tests.log_capture import capture_log
 
 ENRICHED = f"{QUOTE['text']} ({QUOTE['author']})"
@@ -55,8 +54,8 @@ async def client(
     settings: Settings, upstream: FakeUpstream, jobs: JobsExtension
 ) -> AsyncIterator[httpx2.AsyncClient]:
     upstream.handler = lambda request: httpx2.Response(200, json=QUOTE)
-    extensions: list[Extension] = [jobs]
-    app = create_app(settings, http_transport=httpx2.MockTransport(upstream), extensions=extensions)
+    transport = httpx2.MockTransport(upstream)
+    app = create_app(settings, http_transport=transport, extensions=parts(jobs))
     async with serving(app) as client:
         yield client
 
@@ -168,7 +167,7 @@ async def test_jobs_are_counted(settings: Settings, upstream: FakeUpstream) -> N
     app = create_app(
         settings.model_copy(update={"http_retry_attempts": 1}),
         http_transport=httpx2.MockTransport(upstream),
-        extensions=[jobs],
+        extensions=parts(jobs),
     )
     async with serving(app) as client:
         await create(client)

@@ -105,7 +105,8 @@ class Settings(BaseSettings):
     loop_lag_threshold: float = Field(default=0.1, gt=0)
 {%- if cookiecutter.cache == "redis" or cookiecutter.jobs == "taskiq" %}
 
-    # Redis, for {% if cookiecutter.cache == "redis" %}{% if cookiecutter.database != "none" %}the item cache and {% endif %}rate limiting{% endif %}{% if cookiecutter.cache == "redis" and cookiecutter.jobs == "taskiq" %} and {% endif %}{% if cookiecutter.jobs == "taskiq" %}the job queue{% endif %}. A secret: the URL may hold a password.
+    # Redis, for {% if cookiecutter.cache == "redis" %}{% if cookiecutter.database != "none" %}the item cache and {% endif %}rate limiting{% endif %}{% if cookiecutter.cache == "redis" and cookiecutter.jobs == "taskiq" %}, and {% endif %}{% if cookiecutter.jobs == "taskiq" %}the job queue{% endif %}.
+    # A secret: the URL may hold a password.
     redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
 {%- if cookiecutter.cache == "redis" %}
     # Seconds to connect and to wait for each answer (and for a free pooled connection):

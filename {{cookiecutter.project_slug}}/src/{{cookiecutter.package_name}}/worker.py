@@ -28,7 +28,11 @@ from taskiq.message import TaskiqMessage
 from taskiq.receiver import Receiver
 from taskiq.result import TaskiqResult
 
-from {{ cookiecutter.package_name }}.errors import ServiceUnavailableError, problem_response
+from {{ cookiecutter.package_name }}.errors import (
+    EXCEPTION_HANDLERS,
+    ServiceUnavailableError,
+    problem_response,
+)
 from {{ cookiecutter.package_name }}.extension import Extension, Extensions
 from {{ cookiecutter.package_name }}.features import default_extensions
 from {{ cookiecutter.package_name }}.health.router import HealthStatus, ready
@@ -189,10 +193,18 @@ def create_worker_app(
     router.add_api_route(
         "/ready", ready, responses={503: problem_response("A dependency does not answer")}
     )
-    app = FastAPI(title="{{ cookiecutter.project_name }} worker", lifespan=lifespan, openapi_url=None)
+    # Its probes{% if cookiecutter.metrics %} and metrics{% endif %} only: the extensions' routes belong to the web app.
+    app = FastAPI(
+        title="{{ cookiecutter.project_name }} worker",
+        lifespan=lifespan,
+        openapi_url=None,
+        exception_handlers=EXCEPTION_HANDLERS,
+    )
     app.include_router(router)
-    for extra in parts.routers():
-        app.include_router(extra)
+{%- if cookiecutter.metrics %}
+    if jobs.metrics is not None:
+        app.add_route("/metrics", jobs.metrics.endpoint, include_in_schema=False)
+{%- endif %}
     return app
 
 

@@ -17,6 +17,9 @@ from {{ cookiecutter.package_name }}.settings import Settings
 
 # Failed jobs kept for reading (XRANGE <queue>.failed - +); older ones are trimmed.
 FAILED_KEPT = 10_000
+# Seconds a worker's read waits on Redis for new jobs before it looks for abandoned ones again;
+# its socket waits that long on top of `redis_socket_timeout`.
+READ_BLOCK = 1.0
 
 # redis-py reads its version from the installed metadata (files) when it opens its first
 # connection, and caches it: read it here, at import, not on the event loop.
@@ -101,6 +104,7 @@ def build_queue(settings: Settings) -> RedisJobQueue:
         max_connection_pool_size=settings.redis_max_connections,
         idle_timeout=int(settings.jobs_redelivery_after * 1000),
         xread_count=settings.jobs_concurrency,
+        xread_block=int(READ_BLOCK * 1000),
         socket_connect_timeout=settings.redis_socket_connect_timeout,
-        socket_timeout=settings.redis_socket_timeout,
+        socket_timeout=settings.redis_socket_timeout + READ_BLOCK,
     )

@@ -8,6 +8,10 @@ from typing import Annotated
 from taskiq import AsyncBroker, Context, TaskiqDepends, TaskiqState
 from taskiq.kicker import AsyncKicker
 
+{% if cookiecutter.cache == "redis" -%}
+from {{ cookiecutter.package_name }}.cache.extension import CacheExtension
+from {{ cookiecutter.package_name }}.items.cache import ItemCache
+{% endif -%}
 from {{ cookiecutter.package_name }}.jobs import repository
 from {{ cookiecutter.package_name }}.quotes.client import fetch_quote_of_the_day
 from {{ cookiecutter.package_name }}.resources import Resources
@@ -35,7 +39,14 @@ async def enrich_item(item_id: int, resources: JobResources) -> None:
     is left as it is; an upstream failure raises, and the job is tried again later."""
     quote = await fetch_quote_of_the_day(resources.http_client, str(resources.settings.quotes_url))
     async with resources.database.sessions() as session:
+{%- if cookiecutter.cache == "redis" %}
+        stored = await repository.set_quote(session, item_id, f"{quote.text} ({quote.author})")
+    if stored:
+        # After the commit, as the routes do: the next read caches the enriched item.
+        await ItemCache(resources.extensions.get(CacheExtension).cache).forget(item_id)
+{%- else %}
         await repository.set_quote(session, item_id, f"{quote.text} ({quote.author})")
+{%- endif %}
 
 
 async def enrich_missed_items(resources: JobResources, context: JobContext) -> int:
