@@ -1,6 +1,9 @@
 """Jobs, run in this process on taskiq's in-memory broker: enqueued after the commit, run on the
 service's own resources, retried, recorded when they fail for good, and safe to run twice."""
 
+import asyncio
+import os
+import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -9,9 +12,11 @@ from typing import Any
 
 import httpx2
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import update
 from taskiq.schedule_sources import LabelScheduleSource
 
+from {{ cookiecutter.package_name }} import scheduler
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.items.models import Item
 from {{ cookiecutter.package_name }}.jobs.extension import JobsExtension
@@ -210,3 +215,17 @@ async def test_the_scheduler_reads_the_sweep_and_its_cron_from_the_settings(
     await source.startup()
     [schedule] = await source.get_schedules()
     assert (schedule.task_name, schedule.cron) == (ENRICH_MISSED_ITEMS, "7 * * * *")
+
+
+@pytest.mark.parametrize("cron", ["every five minutes", "*/5 * * *", "*/5 * * * * *"])
+def test_a_sweep_cron_the_scheduler_cannot_read_is_refused_at_start(cron: str) -> None:
+    with pytest.raises(ValidationError, match="is not a cron expression of five fields"):
+        Settings(_env_file=None, jobs_sweep_cron=cron)
+
+
+async def test_the_scheduler_stops_on_sigterm(settings: Settings) -> None:
+    running = asyncio.create_task(scheduler.run(settings))
+    await asyncio.sleep(0)  # run() has set its signal handlers and waits on the schedule
+    os.kill(os.getpid(), signal.SIGTERM)
+    # A bound only so that a scheduler deaf to SIGTERM fails the test instead of hanging it.
+    await asyncio.wait_for(running, timeout=30)

@@ -35,10 +35,15 @@ async def run(settings: Settings) -> None:
     """Schedule until SIGTERM or SIGINT."""
     scheduling = asyncio.create_task(schedule(settings))
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for signum in signals:
         loop.add_signal_handler(signum, scheduling.cancel)
-    with contextlib.suppress(asyncio.CancelledError):
-        await scheduling
+    try:
+        with contextlib.suppress(asyncio.CancelledError):
+            await scheduling
+    finally:
+        for signum in signals:
+            loop.remove_signal_handler(signum)
 
 
 def main() -> None:

@@ -1,15 +1,21 @@
 """All configuration in one typed object, read from the environment and `.env`."""
 
+{% if cookiecutter.jobs == "taskiq" -%}
+from datetime import UTC, datetime
+{% endif -%}
 from typing import Literal
 
 {% if cookiecutter.cache == "redis" -%}
-from pydantic import AnyHttpUrl, Field, IPvAnyNetwork, SecretStr{% if cookiecutter.auth == "jwt" %}, field_validator{% endif %}
+from pydantic import AnyHttpUrl, Field, IPvAnyNetwork, SecretStr{% if cookiecutter.auth == "jwt" or cookiecutter.jobs == "taskiq" %}, field_validator{% endif %}
 {% elif cookiecutter.jobs == "taskiq" -%}
-from pydantic import AnyHttpUrl, Field, SecretStr{% if cookiecutter.auth == "jwt" %}, field_validator{% endif %}
+from pydantic import AnyHttpUrl, Field, SecretStr{% if cookiecutter.auth == "jwt" or cookiecutter.jobs == "taskiq" %}, field_validator{% endif %}
 {% else -%}
-from pydantic import AnyHttpUrl, Field{% if cookiecutter.database != "none" %}, SecretStr{% endif %}{% if cookiecutter.auth == "jwt" %}, field_validator{% endif %}
+from pydantic import AnyHttpUrl, Field{% if cookiecutter.database != "none" %}, SecretStr{% endif %}{% if cookiecutter.auth == "jwt" or cookiecutter.jobs == "taskiq" %}, field_validator{% endif %}
 {% endif -%}
 from pydantic_settings import BaseSettings, SettingsConfigDict
+{%- if cookiecutter.jobs == "taskiq" %}
+from taskiq.cli.scheduler.run import CronValueError, is_cron_task_now
+{%- endif %}
 {%- if cookiecutter.database == "postgresql" %}
 
 # The server `docker compose up` starts; deployments set the URL in the environment.
@@ -186,5 +192,24 @@ class Settings(BaseSettings):
             raise ValueError(f"{', '.join(refused)} not allowed; choose from {allowed}")
         if not value:
             raise ValueError("at least one algorithm is needed")
+        return value
+{%- endif %}
+{%- if cookiecutter.jobs == "taskiq" %}
+
+    # The scheduler would only log a warning at each tick of a cron it cannot read, and never
+    # run the job: refuse it at start-up instead.
+    @field_validator("jobs_sweep_cron")
+    @classmethod
+    def _is_a_cron_expression(cls, value: str) -> str:
+        fields = value.split()
+        try:
+            if len(fields) != 5:
+                raise CronValueError(f"{len(fields)} fields")
+            is_cron_task_now(value, datetime.now(UTC))
+        except CronValueError as error:
+            raise ValueError(
+                f"{value!r} is not a cron expression of five fields "
+                f"(minute hour day-of-month month day-of-week): {error}"
+            ) from None
         return value
 {%- endif %}
