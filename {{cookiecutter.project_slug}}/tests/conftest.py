@@ -73,6 +73,15 @@ def held_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 {% endif -%}
+{% if cookiecutter.auth == "jwt" -%}
+@pytest.fixture
+def identity_server() -> Iterator[identity.IdentityServer]:
+    """The identity provider on 127.0.0.1, for a service in another process."""
+    with identity.IdentityServer() as server:
+        yield server
+
+
+{% endif -%}
 @pytest.fixture
 def changes() -> dict[str, Any]:
     """Settings a test changes, by parametrizing `changes`; the app is still built by fixtures,

@@ -53,12 +53,6 @@ def changes(queue: str) -> dict[str, Any]:
 
 {% if cookiecutter.auth == "jwt" -%}
 @pytest.fixture
-def identity_server() -> Iterator[IdentityServer]:
-    with IdentityServer() as server:
-        yield server
-
-
-@pytest.fixture
 def headers(identity_server: IdentityServer) -> dict[str, str]:
     """What the test's own requests to the API carry: a token the API accepts."""
     return {"Authorization": f"Bearer {mint(issuer=identity_server.issuer)}"}
