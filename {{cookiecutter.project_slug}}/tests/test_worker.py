@@ -128,6 +128,7 @@ def test_an_item_created_through_the_api_is_enriched_by_the_worker(
     assert live.status_code == 200
 {%- if cookiecutter.metrics %}
     assert 'jobs_finished_total{outcome="succeeded",task="enrich_item"} 1.0' in metrics
+    assert "jobs_queue_depth " in metrics
 {%- endif %}
 
 
@@ -201,3 +202,7 @@ async def test_the_worker_runs_a_job_in_process_without_blocking_its_loop(
         assert (await client.get(item_url)).json()["quote"] == "Slow and steady. (Aesop)"
         assert (await probes.get("/health/live")).status_code == 200
         assert (await probes.get("/health/ready")).json() == {"status": "ok", "degraded": []}
+        # The worker serves its probes (and metrics when it has them), none of the API's or the
+        # extensions' routes.
+        for path in ("/api/v1/quotes/today", item_url{% if cookiecutter.auth == "jwt" %}, "/api/v1/me"{% endif %}, "/docs"):
+            assert (await probes.get(path)).status_code == 404, path
