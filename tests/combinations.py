@@ -8,8 +8,8 @@ metrics x database (the pool gauges), tracing x database (the SQL spans), auth x
 (the items routes need a token and a scope; without a database only /api/v1/me does) and
 cache x database (cache-aside reads on SQLite and PostgreSQL, rate limiting only without a
 database; the Redis service in CI and the Secret) and jobs x database, cache, metrics and
-kubernetes (the worker on SQLite and on PostgreSQL, beside the cache on one Redis, its metrics,
-its Deployments).
+kubernetes (the worker on SQLite and on PostgreSQL, beside the cache on one Redis and alone on
+it, with and without its metrics, its Deployments).
 The pairings that change only CI and container files are validated in test_files.py instead.
 
 Each combination's checks run on the Python it declares (on the newest this machine has when it
@@ -61,6 +61,8 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "metrics": False,
         "license": "BSD-3-Clause",
         "init_git": False,
+        # The job worker without the cache (Redis for the queue alone) and without metrics.
+        "jobs": "taskiq",
     },
     "no-database": {
         "database": "none",

@@ -1,7 +1,8 @@
 """The worker as a real process on the real queue server, fed by the service under real uvicorn:
 what `python -m {{ cookiecutter.package_name }}.worker` and `fastapi run` do in production.
 
-These tests are synchronous, but the last: they drive other processes and wait on them.
+The tests that drive other processes are synchronous and marked slow; the last runs the API
+and the worker in this process, on the same real server.
 """
 
 import asyncio
@@ -28,8 +29,6 @@ from tests.identity import AUDIENCE, IdentityServer, mint
 {%- endif %}
 from tests.jobs import QUOTE, ScriptedUpstream, parts, run_worker, wait_until
 from tests.server import PREFIX, serve, service_env
-
-pytestmark = [pytest.mark.slow, pytest.mark.server]
 
 
 def forget(url: str, queue: str) -> None:
@@ -113,6 +112,8 @@ def enriched(url: str, item_id: int, headers: dict[str, str]) -> str:
     return quote_of(url, item_id, headers) or ""
 
 
+@pytest.mark.slow
+@pytest.mark.server
 def test_an_item_created_through_the_api_is_enriched_by_the_worker(
     env: dict[str, str], headers: dict[str, str], tmp_path: Path
 ) -> None:
@@ -132,6 +133,8 @@ def test_an_item_created_through_the_api_is_enriched_by_the_worker(
 {%- endif %}
 
 
+@pytest.mark.slow
+@pytest.mark.server
 def test_a_job_that_fails_twice_then_succeeds_is_done_on_the_third_run(
     env: dict[str, str], headers: dict[str, str], tmp_path: Path
 ) -> None:
@@ -143,6 +146,8 @@ def test_a_job_that_fails_twice_then_succeeds_is_done_on_the_third_run(
     assert upstream.calls == 3
 
 
+@pytest.mark.slow
+@pytest.mark.server
 def test_a_worker_killed_during_a_job_leaves_it_to_the_next_which_does_it_once(
     env: dict[str, str], headers: dict[str, str], tmp_path: Path
 ) -> None:
@@ -161,6 +166,8 @@ def test_a_worker_killed_during_a_job_leaves_it_to_the_next_which_does_it_once(
     assert upstream.calls == 2
 
 
+@pytest.mark.slow
+@pytest.mark.server
 def test_sigterm_lets_the_running_job_finish_before_the_worker_exits(
     env: dict[str, str], headers: dict[str, str], tmp_path: Path
 ) -> None:

@@ -9,7 +9,9 @@ for another worker to run again.
 """
 
 import asyncio
+{%- if cookiecutter.metrics %}
 import contextlib
+{%- endif %}
 import logging
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
