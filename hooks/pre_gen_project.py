@@ -20,7 +20,7 @@ JOBS = ("none", "taskiq")
 # as this bake renders it (local_extensions.py); a package with one of these names shadows one.
 DECLARED_MODULES = json.loads(r"""{{ cookiecutter | dependency_modules | jsonify }}""")
 # And the modules of what they bring that the service imports itself.
-INDIRECT_MODULES = {"anyio", "hypothesis", "pydantic_core", "starlette"}
+INDIRECT_MODULES = {"anyio", "pydantic_core", "starlette"}
 # And what scripts/update_template.py runs on (`uv run --with`, not a declared dependency).
 INDIRECT_MODULES |= {"cookiecutter"}
 DEPENDENCY_MODULES = frozenset(DECLARED_MODULES) | INDIRECT_MODULES

@@ -125,7 +125,7 @@ BAD_ANSWERS: list[Any] = [
     pytest.param(
         {"package_name": "hypothesis"},
         "shadow the service's dependency 'hypothesis'",
-        id="dep-indirect-hypothesis",
+        id="dep-dev-hypothesis",
     ),
     pytest.param(
         {"package_name": "asyncpg", "database": "postgresql"},

@@ -193,6 +193,7 @@ OPTION_FILES: dict[str, list[str]] = {
     "metrics and tracing": ["tests/test_counted_once.py"],
     "auth=jwt": [
         "src/{package}/auth/__init__.py",
+        "src/{package}/auth/caller.py",
         "src/{package}/auth/dependencies.py",
         "src/{package}/auth/extension.py",
         "src/{package}/auth/keys.py",

@@ -147,7 +147,12 @@ async def gathering_upstream_client(settings: Settings) -> AsyncIterator[httpx2.
         return httpx2.Response(200, json={"text": "Later.", "author": "Nobody"})
 
     app = create_app(settings, http_transport=httpx2.MockTransport(gathering_upstream))
+{%- if cookiecutter.auth == "jwt" %}
+    # The quotes route is open: without a token, no key fetch joins the gathering.
+    async with serving(app, token=None) as client:
+{%- else %}
     async with serving(app) as client:
+{%- endif %}
         yield client
 
 

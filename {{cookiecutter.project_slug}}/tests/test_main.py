@@ -26,3 +26,9 @@ def frozen_by_main(settings: Settings) -> Iterator[int]:
 
 def test_the_entry_point_freezes_what_startup_made(frozen_by_main: int) -> None:
     assert frozen_by_main > 10_000
+
+
+def test_the_entry_point_builds_the_api_document_before_serving(frozen_by_main: int) -> None:
+    app = sys.modules[MAIN].app
+    assert app.openapi_url == "/openapi.json"
+    assert app.openapi_schema is not None

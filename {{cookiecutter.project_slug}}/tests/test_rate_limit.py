@@ -1,26 +1,52 @@
 """Rate limiting on the real Redis: 429 with `Retry-After` past the limit, the IETF draft's
 headers on every limited answer, probes{% if cookiecutter.metrics %}, metrics{% endif %} and docs never limited, one budget per client."""
 
+{% if cookiecutter.auth == "jwt" -%}
+from collections.abc import AsyncIterator
+{%- else -%}
 from collections.abc import AsyncIterator, Sequence
+{%- endif %}
 from ipaddress import ip_network
 from typing import Any
 
 import httpx2
 import pytest
+{%- if cookiecutter.auth == "none" %}
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Receive, Scope, Send
+{%- endif %}
 
 from {{ cookiecutter.package_name }}.app import create_app
+{%- if cookiecutter.auth == "jwt" %}
+from {{ cookiecutter.package_name }}.cache.client_identity import client_address
+{%- else %}
 from {{ cookiecutter.package_name }}.cache.client_identity import SUBJECT, client_address
 from {{ cookiecutter.package_name }}.cache.extension import CacheExtension
 from {{ cookiecutter.package_name }}.extension import Extension
+{%- endif %}
 from {{ cookiecutter.package_name }}.settings import Settings
 from tests.asgi import serving
 from tests.fakes import FakeUpstream
+{%- if cookiecutter.auth == "jwt" %}
+from tests.identity import mint
+{%- endif %}
 
 QUOTE = "/api/v1/quotes/today"
 LIMITED = {"rate_limit_requests": 3, "rate_limit_window": 60}
 BEHIND_PROXY = {**LIMITED, "rate_limit_trusted_proxies": ["127.0.0.1/32"]}
+
+
+{%- if cookiecutter.auth == "jwt" %}
+
+
+@pytest.fixture
+async def client(settings: Settings, upstream: FakeUpstream) -> AsyncIterator[httpx2.AsyncClient]:
+    """Sends no token: each request counts against the client's address. The test of callers
+    with tokens sends its own."""
+    app = create_app(settings, http_transport=httpx2.MockTransport(upstream))
+    async with serving(app, token=None) as client:
+        yield client
+{%- endif %}
 
 
 @pytest.fixture(autouse=True)
@@ -89,6 +115,26 @@ async def test_a_limit_of_zero_turns_limiting_off(client: httpx2.AsyncClient) ->
         response = await client.get(QUOTE)
         assert response.status_code == 200
         assert "ratelimit" not in response.headers
+{%- if cookiecutter.auth == "jwt" %}
+
+
+@pytest.mark.parametrize("changes", [{"rate_limit_requests": 2}])
+async def test_a_verified_caller_has_its_own_budget_wherever_it_calls_from(
+    client: httpx2.AsyncClient,
+) -> None:
+    alice, bob = ({"Authorization": f"Bearer {mint(sub=name)}"} for name in ("alice", "bob"))
+    for _ in range(2):
+        assert (await client.get(QUOTE, headers=alice)).status_code == 200
+    assert (await client.get(QUOTE, headers=alice)).status_code == 429
+    assert (await client.get(QUOTE, headers=bob)).status_code == 200
+    # A token that fails verification names no one: it counts against its address, which the
+    # anonymous requests share.
+    forged = {"Authorization": f"Bearer {mint(sub='bob')[:-20]}"}
+    assert (await client.get(QUOTE)).status_code == 200
+    assert (await client.get(QUOTE, headers=forged)).status_code == 200
+    assert (await client.get(QUOTE, headers=forged)).status_code == 429
+    assert (await client.get(QUOTE, headers=bob)).status_code == 200
+{%- else %}
 
 
 class SubjectFromHeader:
@@ -133,6 +179,7 @@ async def test_an_authenticated_subject_has_its_own_budget_wherever_it_calls_fro
     assert (await authenticated_client.get(QUOTE, headers=bob)).status_code == 200
     # The anonymous budget of the address they share is untouched.
     assert (await authenticated_client.get(QUOTE)).status_code == 200
+{%- endif %}
 
 
 PROXIES = [ip_network("10.0.0.0/8")]

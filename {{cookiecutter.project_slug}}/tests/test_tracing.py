@@ -9,10 +9,15 @@ from opentelemetry.trace import SpanKind
 {%- if cookiecutter.database != "none" %}
 from sqlalchemy import text
 {%- endif %}
+from starlette.types import Message
 
 from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.features import default_extensions
-from {{ cookiecutter.package_name }}.observability.tracing import otlp_exporter, tracer_provider
+from {{ cookiecutter.package_name }}.observability.tracing import (
+    TracingExtension,
+    otlp_exporter,
+    tracer_provider,
+)
 {%- if cookiecutter.database != "none" %}
 from {{ cookiecutter.package_name }}.resources import HttpClientDep, SessionDep
 {%- else %}
@@ -121,3 +126,30 @@ def test_an_endpoint_turns_the_otlp_exporter_on(monkeypatch: pytest.MonkeyPatch)
     provider = tracer_provider(exporter)
     assert provider is not None
     provider.shutdown()
+
+
+async def test_fastapi_adds_no_exporter_of_its_own(
+    settings: Settings, upstream: FakeUpstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Set by a platform for apps that configure nothing themselves; this one does.
+    monkeypatch.setenv("FASTAPI_OTEL_AUTO_CONFIGURE", "true")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://127.0.0.1:9/v1/traces")
+    provider = tracer_provider(InMemorySpanExporter())
+    assert provider is not None
+    added: list[object] = []
+    monkeypatch.setattr(provider, "add_span_processor", added.append)
+    transport = httpx2.MockTransport(upstream)
+    app = create_app(settings, http_transport=transport, extensions=[TracingExtension(provider)])
+    # As a server runs the lifespan: FastAPI adds its exporters when startup begins.
+    messages = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
+    sent: list[str] = []
+
+    async def receive() -> Message:
+        return next(messages)
+
+    async def send(message: Message) -> None:
+        sent.append(message["type"])
+
+    await app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, receive, send)
+    assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert added == []

@@ -7,15 +7,10 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 
+from {{ cookiecutter.package_name }}.auth.caller import verify_once
 from {{ cookiecutter.package_name }}.auth.extension import AuthExtension
 from {{ cookiecutter.package_name }}.auth.keys import KeysUnavailableError
-from {{ cookiecutter.package_name }}.auth.tokens import (
-    PRINCIPAL_KEY,
-    SUBJECT_KEY,
-    InvalidTokenError,
-    Principal,
-    TokenVerifier,
-)
+from {{ cookiecutter.package_name }}.auth.tokens import InvalidTokenError, Principal, TokenVerifier
 from {{ cookiecutter.package_name }}.errors import (
     Responses,
     ServiceUnavailableError,
@@ -62,7 +57,7 @@ async def verified_principal(
             raise refuse("no Authorization header", "Bearer")
         raise refuse("the Authorization header holds no bearer token", INVALID_CHALLENGE)
     try:
-        return await verifier.verify(credentials.credentials)
+        return await verify_once(request.scope, credentials.credentials, verifier)
     except InvalidTokenError as error:
         raise refuse(str(error), INVALID_CHALLENGE) from error
     except KeysUnavailableError as error:
@@ -77,13 +72,7 @@ async def authenticate(
     verifier: Annotated[TokenVerifier, Depends(get_verifier)],
 ) -> Principal:
     """The verified caller, holding every scope the route declares."""
-    state = request.scope.setdefault("state", {})
-    principal: Principal | None = state.get(PRINCIPAL_KEY)
-    if principal is None:
-        # Once per request, however many of the route's dependencies ask.
-        principal = await verified_principal(request, credentials, verifier)
-        state[PRINCIPAL_KEY] = principal
-        state[SUBJECT_KEY] = principal.subject
+    principal = await verified_principal(request, credentials, verifier)
     missing = sorted(set(security_scopes.scopes) - principal.scopes)
     if missing:
         logger.info("refused %s: no scope %s", principal.subject, " ".join(missing))

@@ -6,8 +6,13 @@ from ipaddress import IPv4Network, IPv6Network, ip_address
 
 from starlette.types import Scope
 
+{% if cookiecutter.auth == "jwt" -%}
+# auth/caller.py, which runs before the rate limiter (earlier in features.py's list), stores the
+# verified subject here, in the request's state.
+{% else -%}
 # An authentication layer that runs before the rate limiter (earlier in features.py's list)
 # stores the verified subject here, in the request's state: `request.state.auth_subject`.
+{% endif -%}
 SUBJECT = "auth_subject"
 
 Network = IPv4Network | IPv6Network

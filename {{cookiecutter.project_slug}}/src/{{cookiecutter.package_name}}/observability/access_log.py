@@ -29,7 +29,7 @@ class AccessLog:
                 "status": status,
                 "duration_ms": duration_ms,
 {%- if cookiecutter.auth == "jwt" %}
-                # Set once the request's access token was verified (auth/dependencies.py).
+                # Set once the request's access token was verified (auth/caller.py).
                 "subject": scope.get("state", {}).get("auth_subject"),
 {%- endif %}
             },

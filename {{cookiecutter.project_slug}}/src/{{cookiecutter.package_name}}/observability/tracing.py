@@ -95,7 +95,14 @@ class TracingExtension(Extension):
     def app_options(self) -> Mapping[str, Any]:
         # FastAPI's own OpenTelemetry spans (route template, dependencies, endpoint), sent to
         # this app's provider; with none, FastAPI falls back to the global one, unset: no spans.
-        return {"telemetry": {"tracer_provider": self.provider, "meter_provider": METER_PROVIDER}}
+        # Never FastAPI's exporters as well (FASTAPI_OTEL_AUTO_CONFIGURE): each span sent twice.
+        return {
+            "telemetry": {
+                "tracer_provider": self.provider,
+                "meter_provider": METER_PROVIDER,
+                "auto_configure": False,
+            }
+        }
 
     @asynccontextmanager
     async def lifespan(self, resources: Resources) -> AsyncIterator[None]:
