@@ -60,8 +60,11 @@ class InMemoryJobQueue(InMemoryBroker, JobQueue):
         if self.down:
             raise ConnectionError("the queue is down")
 
+{%- if cookiecutter.metrics %}
+
     async def depth(self) -> int:
         return 0
+{%- endif %}
 
     async def record_failure(self, message: TaskiqMessage, error: BaseException) -> None:
         self.failures.append((message, error))
@@ -171,15 +174,18 @@ class HeldJobQueue(JobQueue):
     async def kick(self, message: BrokerMessage) -> None:
         self.sent.append(message)
 
-    async def listen(self) -> AsyncGenerator[bytes, None]:
+    async def listen(self) -> AsyncGenerator[bytes]:
         raise RuntimeError("a held queue hands out nothing")
         yield b""  # pragma: no cover (makes this an async generator)
 
     async def ping(self) -> None:
         pass
 
+{%- if cookiecutter.metrics %}
+
     async def depth(self) -> int:
         return len(self.sent)
+{%- endif %}
 
     async def record_failure(self, message: TaskiqMessage, error: BaseException) -> None:
         raise AssertionError("a held queue runs no job")

@@ -209,7 +209,6 @@ async def test_the_worker_runs_a_job_in_process_without_blocking_its_loop(
         assert (await client.get(item_url)).json()["quote"] == "Slow and steady. (Aesop)"
         assert (await probes.get("/health/live")).status_code == 200
         assert (await probes.get("/health/ready")).json() == {"status": "ok", "degraded": []}
-        # The worker serves its probes (and metrics when it has them), none of the API's or the
-        # extensions' routes.
+        # The worker serves its probes{% if cookiecutter.metrics %} and metrics{% endif %}, none of the API's or the extensions' routes.
         for path in ("/api/v1/quotes/today", item_url{% if cookiecutter.auth == "jwt" %}, "/api/v1/me"{% endif %}, "/docs"):
             assert (await probes.get(path)).status_code == 404, path

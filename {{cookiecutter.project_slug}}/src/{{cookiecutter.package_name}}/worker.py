@@ -214,7 +214,7 @@ def main() -> None:
     settings = Settings()
     uvicorn.run(
         create_worker_app(settings),
-        # Every interface: the orchestrator's probes and the metrics scraper come from outside.
+        # Every interface: the orchestrator's probes{% if cookiecutter.metrics %} and the metrics scraper{% endif %} come from outside.
         host="0.0.0.0",  # noqa: S104
         port=settings.jobs_worker_port,
         log_config=None,  # configure_logging has set up the service's own

@@ -42,7 +42,7 @@ class RedisJobQueue(RedisStreamBroker, JobQueue):
         else:
             await AsyncBroker.startup(self)
 
-    async def listen(self) -> AsyncGenerator[AckableMessage, None]:
+    async def listen(self) -> AsyncGenerator[AckableMessage]:
         async with Redis(connection_pool=self.connection_pool) as redis:
             while True:
                 # XAUTOCLAIM is atomic: two workers claiming at once get different jobs.
@@ -72,6 +72,8 @@ class RedisJobQueue(RedisStreamBroker, JobQueue):
         async with Redis(connection_pool=self.connection_pool) as redis:
             await redis.ping()
 
+{%- if cookiecutter.metrics %}
+
     async def depth(self) -> int:
         """Entries not yet handed to any worker."""
         async with Redis(connection_pool=self.connection_pool) as redis:
@@ -80,6 +82,7 @@ class RedisJobQueue(RedisStreamBroker, JobQueue):
             if group["name"].decode() == self.consumer_group_name:
                 return int(group.get("lag") or 0)
         return 0
+{%- endif %}
 
     async def record_failure(self, message: TaskiqMessage, error: BaseException) -> None:
         entry = {
