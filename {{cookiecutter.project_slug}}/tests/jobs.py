@@ -128,7 +128,8 @@ class ScriptedUpstream:
 
 @contextmanager
 def run_worker(env: dict[str, str], workdir: Path) -> Iterator[Server]:
-    """Start `python -m <package>.worker` as the image does, wait until its probes say ready."""
+    """Start `python -m {{ cookiecutter.package_name }}.worker` as {% if cookiecutter.docker %}the image does{% else %}production would{% endif %}, wait until its probes say
+    ready."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "{{ cookiecutter.package_name }}.worker"],
