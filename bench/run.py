@@ -1,15 +1,20 @@
-"""Measure the generated service beside a bare FastAPI app, and time `cookiecutter` to green.
+"""Measure the generated service beside bare and hand-written FastAPI apps, and time
+`cookiecutter` to green.
 
-Bakes the template with its defaults, installs it with uv, serves it with uvicorn (uvloop,
-httptools, one worker, no access log) on 127.0.0.1 next to `reference_app.py` and an upstream
-stub that answers after 100 ms, drives each with wrk at 100 connections, interleaving the
-servers over several rounds so that machine drift hits all of them alike, and prints the figures,
-the ratios that matter and their targets as Markdown.
+Bakes the template with its defaults (and once more with PostgreSQL), installs it with uv, serves
+it with uvicorn (uvloop, httptools, one worker, no access log) on 127.0.0.1 next to
+`reference_app.py`, `handwritten_app.py` (FastAPI + SQLAlchemy written the obvious way, over the
+same table) and an upstream stub that answers after 100 ms, drives each with wrk at 100
+connections, interleaving the servers over several rounds so that machine drift hits all of them
+alike, and prints the figures, the ratios that matter and their targets as Markdown, with the
+app's import time and the servers' memory before and after the load.
 
     python bench/run.py            # the full run (`make bench`)
     python bench/run.py --smoke    # one short round, warm cache only (`make bench-smoke`)
 
-It exits non-zero when a load run saw errors: figures measured on failures mean nothing.
+The PostgreSQL rows need a server: `BENCH_POSTGRES_URL` (default the local one, user postgres)
+names a database on it, beside which the run creates and drops its own. It exits non-zero when
+a load run saw errors: figures measured on failures mean nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import os
 import platform
 import re
 import resource
+import secrets
 import shutil
 import socket
 import statistics
@@ -47,6 +53,15 @@ QUOTES = "quotes (upstream 100 ms)"
 LOGGED = "generated, access log on"
 BARE_QUOTES = "bare httpx2 call (upstream 100 ms)"
 VERSIONS_OF = ("fastapi", "starlette", "pydantic", "uvicorn", "httpx2", "sqlalchemy")
+READ, LIST = "item read", "item list (20)"
+GENERATED_PG, HANDWRITTEN, HANDWRITTEN_PG = (
+    "generated, PostgreSQL",
+    "hand-written",
+    "hand-written, PostgreSQL",
+)
+POSTGRES_VARIABLE = "BENCH_POSTGRES_URL"
+DEFAULT_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+IMPORT_RUNS = 3
 
 
 @dataclass(frozen=True)
@@ -137,6 +152,10 @@ class Bake:
 @dataclass
 class Results:
     samples: dict[Target, list[Sample]] = field(default_factory=dict)
+    # Resident memory in MiB of each server, by name: started and idle, then after every round.
+    idle_rss: dict[str, float] = field(default_factory=dict)
+    loaded_rss: dict[str, float] = field(default_factory=dict)
+    import_seconds: float | None = None  # `import <package>.main` in the default bake
 
     def add(self, target: Target, sample: Sample) -> None:
         self.samples.setdefault(target, []).append(sample)
@@ -261,6 +280,42 @@ def migrate(bake: Bake, env: dict[str, str]) -> None:
     run([str(bake.python), "-m", "alembic", "upgrade", "head"], bake.project, env)
 
 
+def import_seconds(bake: Bake) -> float:
+    """Wall seconds to import the app in a new interpreter, bytecode cached: the median of a few
+    runs. `main` builds the app, as a server's start does."""
+    code = f"import {bake.package}.main"
+    walls = [
+        timed([str(bake.python), "-c", code], bake.project, child_env())[0].wall
+        for _ in range(IMPORT_RUNS)
+    ]
+    return statistics.median(walls)
+
+
+def sqlite_url(bake: Bake) -> str:
+    """The database file of the service's default settings, by its absolute path."""
+    return f"sqlite+aiosqlite:///{bake.project / bake.package}.db"
+
+
+@contextlib.contextmanager
+def postgres_database(bake: Bake) -> Iterator[str]:
+    """A database of this run's own on the PostgreSQL server, dropped at the end; its URL."""
+    server = os.environ.get(POSTGRES_VARIABLE, DEFAULT_POSTGRES)
+    name = f"async_fastapi_bench_{secrets.token_hex(4)}"
+    admin = [str(bake.python), str(BENCH / "postgres_admin.py")]
+    result = subprocess.run(
+        [*admin, "create", server, name], capture_output=True, text=True, timeout=60, check=False
+    )
+    if result.returncode != 0:
+        raise SystemExit(
+            f"bench: the PostgreSQL rows need a server; {POSTGRES_VARIABLE}={server} did not "
+            f"take a new database:\n{result.stderr.strip().splitlines()[-1:]}"
+        )
+    try:
+        yield f"{server.rsplit('/', 1)[0]}/{name}"
+    finally:
+        run([*admin, "drop", server, name], BENCH, child_env(), timeout=60)
+
+
 def versions(bake: Bake) -> dict[str, str]:
     code = (
         "import importlib.metadata as m, json;"
@@ -358,6 +413,7 @@ class Server:
     name: str
     base: str  # URL
     pid: int
+    started_rss: float  # MiB, once it answered its first request
 
     def target(self, endpoint: str, path: str) -> Target:
         return Target(self.name, endpoint, f"{self.base}{path}", self.pid)
@@ -375,16 +431,24 @@ def serve(
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     pid = stack.enter_context(started([*args, "--port", str(port)], cwd, env, base + probe))
-    return Server(name, base, pid)
+    return Server(name, base, pid, rss_mib(pid))
 
 
 def serve_bake(
-    stack: contextlib.ExitStack, name: str, bake: Bake, upstream: Server, *, access_log: bool
+    stack: contextlib.ExitStack,
+    name: str,
+    bake: Bake,
+    upstream: Server,
+    *,
+    access_log: bool,
+    database_url: str | None = None,
 ) -> Server:
     """Serve a baked service, migrated, with its quotes upstream pointed at the stub. Its own
     access log is off like uvicorn's, unless `access_log`, so that every server does the same
-    work per request."""
+    work per request. Without `database_url` it uses the database of its default settings."""
     settings = {"QUOTES_URL": upstream.base, "ACCESS_LOG": str(access_log).lower()}
+    if database_url is not None:
+        settings["DATABASE_URL"] = database_url
     env = child_env(**{bake.env_prefix + key: value for key, value in settings.items()})
     migrate(bake, env)
     args = uvicorn(bake.python, f"{bake.package}.main:app")
@@ -398,18 +462,31 @@ def seed_items(server: Server) -> int:
     return int(str(ids[len(ids) // 2]))
 
 
-def service_targets(server: Server, *, everything: bool) -> list[Target]:
-    item = seed_items(server)
+def service_targets(server: Server, item: int, *, everything: bool) -> list[Target]:
     targets = [
         server.target("/health/live", "/health/live"),
-        server.target("item read", f"/api/v1/items/{item}"),
+        server.target(READ, f"/api/v1/items/{item}"),
     ]
     if everything:
         targets += [
-            server.target("item list (20)", "/api/v1/items?limit=20"),
+            server.target(LIST, "/api/v1/items?limit=20"),
             server.target(QUOTES, "/api/v1/quotes/today"),
         ]
     return targets
+
+
+def data_targets(server: Server, items: str, item: int) -> list[Target]:
+    """An item read, and a page of 20 without a count, from the collection at `items`."""
+    return [server.target(READ, f"{items}/{item}"), server.target(LIST, f"{items}?limit=20")]
+
+
+def start_handwritten(
+    stack: contextlib.ExitStack, name: str, bake: Bake, database_url: str
+) -> Server:
+    """Serve the hand-written app from a bake's environment, which has the database driver."""
+    args = uvicorn(bake.python, "handwritten_app:app", "--app-dir", str(BENCH))
+    env = child_env(BENCH_DATABASE_URL=database_url)
+    return serve(stack, name, args, BENCH, env, "/items?limit=1")
 
 
 # Loading ---------------------------------------------------------------------------------------
@@ -420,6 +497,14 @@ def parse_wrk(output: str) -> Sample:
         if line.startswith("BENCH "):
             return Sample(**json.loads(line.removeprefix("BENCH ")))
     raise SystemExit(f"bench: wrk printed no report:\n{output}")
+
+
+def rss_mib(pid: int) -> float:
+    """A process's resident memory (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -517,14 +602,41 @@ def ratio_table(results: Results, warm: Timings) -> list[str]:
         (f"upstream achieved / ideal ({ideal})", upstream, 0.95),
         (f"the same for a bare httpx2 call in the reference app ({ideal})", bare_upstream, None),
     ]
+    for endpoint in (READ, LIST):
+        for database, generated, handwritten in (
+            ("SQLite", "generated", HANDWRITTEN),
+            ("PostgreSQL", GENERATED_PG, HANDWRITTEN_PG),
+        ):
+            pair = ((generated, endpoint), (handwritten, endpoint))
+            name = f"{endpoint}, {database}: generated / hand-written"
+            rows.append((name, by_rps(*pair), 1.0))
+            rows.append((f"by CPU per request: {name}", by_cpu(*pair), 1.0))
     lines = ["| ratio | value | target | verdict |", "| --- | ---: | --- | --- |"]
     for name, value, floor in rows:
         met = None if value is None or floor is None else value >= floor
         target = "—" if floor is None else f"≥ {floor:.2f}"
         lines.append(check_row(name, value, target, met, ".2f"))
-    total, suite = warm.total.wall, warm.suite.wall
-    lines.append(check_row("warm cookiecutter → green (s)", total, "≤ 15", total <= 15, ".1f"))
-    lines.append(check_row("generated suite, wall (s)", suite, "≤ 3", suite <= 3, ".1f"))
+    memory = ratio(results.idle_rss.get("generated"), results.idle_rss.get(HANDWRITTEN))
+    lines.append(ceiling_row("idle memory: generated / hand-written", memory, 1.1, ".2f"))
+    lines.append(ceiling_row("importing the app (s)", results.import_seconds, 1.3, ".2f"))
+    lines.append(ceiling_row("warm cookiecutter → green (s)", warm.total.wall, 15, ".1f"))
+    lines.append(ceiling_row("generated suite, wall (s)", warm.suite.wall, 5, ".1f"))
+    return lines
+
+
+def ceiling_row(name: str, value: float | None, ceiling: float, fmt: str) -> str:
+    """A row whose target is an upper bound."""
+    met = None if value is None else value <= ceiling
+    return check_row(name, value, f"≤ {ceiling:g}", met, fmt)
+
+
+def memory_table(results: Results) -> list[str]:
+    lines = [
+        "| server | RSS started, idle (MiB) | RSS after the load (MiB) |",
+        "| --- | ---: | ---: |",
+    ]
+    for name, idle in results.idle_rss.items():
+        lines.append(f"| {name} | {idle:.1f} | {results.loaded_rss.get(name, float('nan')):.1f} |")
     return lines
 
 
@@ -588,6 +700,8 @@ def report(
         "",
         *ratio_table(results, warm),
         "",
+        *memory_table(results),
+        "",
         *timing_table(cold, warm),
         "",
     ]
@@ -628,17 +742,36 @@ def start_reference(stack: contextlib.ExitStack, bake: Bake, stub: Server) -> Se
 def start_servers(
     stack: contextlib.ExitStack,
     bake: Bake,
+    postgres: tuple[Bake, str],
     observability: tuple[Bake, Bake] | None,
     everything: bool,
-) -> list[Target]:
-    """Start every server the run compares and return what to load, in the order to load it."""
+) -> tuple[list[Target], list[Server]]:
+    """Start every server the run compares; return what to load, in the order to load it, and
+    the servers whose memory the report shows. `postgres` is a PostgreSQL bake and the URL of
+    a database for it."""
     stub_args = [str(bake.python), str(BENCH / "upstream_stub.py")]
     stub_args += ["--delay", str(UPSTREAM_DELAY)]
     stub = serve(stack, "upstream stub", stub_args, BENCH, child_env(), "/today")
     reference = start_reference(stack, bake, stub)
     targets = [reference.target("hello", "/hello")]
-    generated = serve_bake(stack, "generated", bake, stub, access_log=False)
-    targets += service_targets(generated, everything=True)
+    database_url = sqlite_url(bake)
+    generated = serve_bake(
+        stack, "generated", bake, stub, access_log=False, database_url=database_url
+    )
+    # Started before the service sees its first request, as the service was: both idle.
+    handwritten = start_handwritten(stack, HANDWRITTEN, bake, database_url)
+    item = seed_items(generated)
+    targets += service_targets(generated, item, everything=True)
+    targets += data_targets(handwritten, "/items", item)
+    pg_bake, pg_url = postgres
+    generated_pg = serve_bake(
+        stack, GENERATED_PG, pg_bake, stub, access_log=False, database_url=pg_url
+    )
+    handwritten_pg = start_handwritten(stack, HANDWRITTEN_PG, pg_bake, pg_url)
+    pg_item = seed_items(generated_pg)
+    targets += data_targets(generated_pg, "/api/v1/items", pg_item)
+    targets += data_targets(handwritten_pg, "/items", pg_item)
+    servers = [reference, generated, handwritten, generated_pg, handwritten_pg]
     logged = serve_bake(stack, LOGGED, bake, stub, access_log=True)
     targets.append(logged.target("/health/live", "/health/live"))
     if everything:
@@ -648,8 +781,8 @@ def start_servers(
         on, off = observability
         for name, obs_bake in (("observability on", on), ("observability off", off)):
             server = serve_bake(stack, name, obs_bake, stub, access_log=False)
-            targets += service_targets(server, everything=False)
-    return targets
+            targets += service_targets(server, seed_items(server), everything=False)
+    return targets, servers
 
 
 def benchmark(mode: Mode, workdir: Path) -> tuple[str, bool]:
@@ -658,12 +791,21 @@ def benchmark(mode: Mode, workdir: Path) -> tuple[str, bool]:
     print("bench: baking, installing and testing the defaults…", file=sys.stderr)
     cold, bake = time_bakes(workdir, mode)
     assert bake.timings is not None
+    seconds_to_import = import_seconds(bake)
     packages = runtime_packages(bake, child_env())
+    pg_bake = install(workdir / "postgresql", child_env(), database="postgresql")
     observability = observability_bakes(workdir)
     with contextlib.ExitStack() as stack:
-        targets = start_servers(stack, bake, observability, everything=mode is FULL)
+        pg_url = stack.enter_context(postgres_database(pg_bake))
+        targets, servers = start_servers(
+            stack, bake, (pg_bake, pg_url), observability, everything=mode is FULL
+        )
         print(f"bench: {len(targets)} runs in each of {mode.rounds} round(s)…", file=sys.stderr)
         results = drive(wrk, targets, mode)
+        results.import_seconds = seconds_to_import
+        for server in servers:
+            results.idle_rss[server.name] = server.started_rss
+            results.loaded_rss[server.name] = rss_mib(server.pid)
     return report(mode, results, cold, bake.timings, bake, packages), not failed(results)
 
 

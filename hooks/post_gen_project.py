@@ -24,6 +24,7 @@ DATABASE_FILES = [
     PACKAGE / "infra" / "orm.py",
     PACKAGE / "items",
     PACKAGE / "migrations",
+    PACKAGE / "pagination.py",
     Path("tests") / "test_database.py",
     Path("tests") / "test_database_errors.py",
     Path("tests") / "test_items.py",
@@ -33,6 +34,7 @@ DATABASE_FILES = [
 ]
 POSTGRESQL_FILES = [
     Path("tests") / "test_database_outage.py",
+    Path("tests") / "test_database_reconnect.py",
     Path("tests") / "test_postgresql.py",
 ]
 # Local servers for development: PostgreSQL, Redis, or both.
@@ -94,6 +96,7 @@ CACHE_FILES = [
     PACKAGE / "infra" / "redis.py",
     OBSERVABILITY / "cache_metrics.py",
     Path("tests") / "test_cache_metrics.py",
+    Path("tests") / "test_cache_server.py",
     Path("tests") / "test_item_cache.py",
     Path("tests") / "test_rate_limit.py",
     Path("tests") / "test_redis_guard.py",

@@ -244,12 +244,11 @@ def test_coverage_follows_code_that_resumes_in_sqlalchemy_greenlets(
     check(shared_env.run(project, "-m", "pytest", "-p", "no:cacheprovider", "-q", test, *coverage))
     service = "src/orders_service/items/service.py"
     lines = (project / service).read_text().splitlines()
-    after_the_query = [
-        number
-        for number, line in enumerate(lines, start=1)
-        if line.strip()
-        in {"if item is None:", 'raise NotFoundError(f"Item {item_id} does not exist.")'}
-    ]
-    assert len(after_the_query) == 2, f"{service} no longer reads as this test expects"
+    # get_item's lines after its awaited read, numbered from 1.
+    check_line = lines.index("    if row is None:") + 1
+    after_the_query = [check_line, check_line + 1]
+    assert lines[check_line].strip() == "raise not_found(item_id)", (
+        f"{service} no longer reads as this test expects"
+    )
     executed = json.loads(report.read_text())["files"][service]["executed_lines"]
     assert set(after_the_query) <= set(executed), f"coverage lost lines {after_the_query}"

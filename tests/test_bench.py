@@ -17,7 +17,7 @@ import urllib.request
 import pytest
 
 from bench import run as bench
-from tests.conftest import TEMPLATE, check, clean_env, run
+from tests.conftest import TEMPLATE, check, clean_env, require_postgres, run
 from tests.test_e2e import free_port
 
 THROUGHPUT_ROWS = [
@@ -26,6 +26,11 @@ THROUGHPUT_ROWS = [
     "| generated | item read |",
     "| generated | item list (20) |",
     f"| generated | {bench.QUOTES} |",
+    *(
+        f"| {server} | {endpoint} |"
+        for server in (bench.HANDWRITTEN, bench.GENERATED_PG, bench.HANDWRITTEN_PG)
+        for endpoint in (bench.READ, bench.LIST)
+    ),
 ]
 OBSERVABILITY_ROWS = [
     "| observability on | /health/live |",
@@ -35,8 +40,19 @@ RATIO_ROWS = [
     "| generated health / reference hello |",
     "| observability on / off (health) |",
     "| upstream achieved / ideal (1,000 req/s) |",
+    *(
+        f"| {endpoint}, {database}: generated / hand-written |"
+        for endpoint in (bench.READ, bench.LIST)
+        for database in ("SQLite", "PostgreSQL")
+    ),
+    "| idle memory: generated / hand-written |",
+    "| importing the app (s) |",
     "| warm cookiecutter → green (s) |",
     "| generated suite, wall (s) |",
+]
+MEMORY_ROWS = [
+    f"| {server} |"
+    for server in ("generated", bench.HANDWRITTEN, bench.GENERATED_PG, bench.HANDWRITTEN_PG)
 ]
 
 
@@ -72,13 +88,14 @@ def verdict(table: list[str], name: str) -> str:
 @pytest.mark.slow
 @pytest.mark.xdist_group("bench")
 def test_smoke_run_prints_every_row() -> None:
+    require_postgres()
     result = run(
         [sys.executable, "bench/run.py", "--smoke"], cwd=TEMPLATE, env=clean_env(), timeout=900
     )
     check(result)
     options = json.loads((TEMPLATE / "cookiecutter.json").read_text())
     has_observability = any(key in options for key in bench.OBSERVABILITY_OPTIONS)
-    for row in THROUGHPUT_ROWS + RATIO_ROWS:
+    for row in THROUGHPUT_ROWS + RATIO_ROWS + MEMORY_ROWS:
         assert row in result.stdout, f"{row!r} missing from:\n{result.stdout}"
     for row in OBSERVABILITY_ROWS:
         assert (row in result.stdout) == has_observability, result.stdout
@@ -105,7 +122,7 @@ def test_a_missed_target_is_marked_and_an_absent_one_is_not_applicable() -> None
 
     missed = bench.ratio_table(
         results(reference__hello=1000, generated__health=800, generated__quotes=500),
-        timings(render=10.0, sync=5.0, suite=4.0),
+        timings(render=10.0, sync=5.0, suite=6.0),
     )
     for name in (
         "generated health / reference hello",
@@ -162,3 +179,30 @@ def test_cpu_per_request_ratio_does_not_depend_on_throughput() -> None:
     row = "| by CPU per request: generated health / reference hello | 0.50 |"
     assert any(line.startswith(row) for line in table), table
     assert verdict(table, "by CPU per request: generated health") == "**missed**"
+
+
+def test_the_data_path_memory_and_import_are_judged_against_their_targets() -> None:
+    collected = bench.Results(idle_rss={"generated": 80.0, bench.HANDWRITTEN: 75.0})
+    for server, requests in (("generated", 1100), (bench.HANDWRITTEN, 1000)):
+        collected.add(bench.Target(server, bench.READ, "", 0), sample(requests=requests))
+    for server, requests in ((bench.GENERATED_PG, 900), (bench.HANDWRITTEN_PG, 1000)):
+        collected.add(bench.Target(server, bench.LIST, "", 0), sample(requests=requests))
+    collected.import_seconds = 1.2
+    table = bench.ratio_table(collected, WARM)
+    assert verdict(table, "item read, SQLite: generated / hand-written") == "met"
+    assert verdict(table, "item list (20), PostgreSQL: generated / hand-written") == "**missed**"
+    assert verdict(table, "item read, PostgreSQL: generated / hand-written") == "n/a"
+    assert verdict(table, "idle memory: generated / hand-written") == "met"  # 1.07
+    assert verdict(table, "importing the app (s)") == "met"
+
+    collected.idle_rss["generated"] = 90.0
+    collected.import_seconds = 1.5
+    table = bench.ratio_table(collected, WARM)
+    assert verdict(table, "idle memory: generated / hand-written") == "**missed**"
+    assert verdict(table, "importing the app (s)") == "**missed**"
+    assert verdict(bench.ratio_table(bench.Results(), WARM), "importing the app (s)") == "n/a"
+
+
+def test_memory_is_shown_before_and_after_the_load() -> None:
+    collected = bench.Results(idle_rss={"generated": 80.0}, loaded_rss={"generated": 84.5})
+    assert bench.memory_table(collected)[-1] == "| generated | 80.0 | 84.5 |"

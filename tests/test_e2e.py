@@ -35,7 +35,7 @@ def test_bake_install_test_and_serve(cookies: Any, tmp_path: Path) -> None:
         item = f"{base}/api/v1/items/{created['id']}"
         assert call("GET", item) == (200, created)
         assert call("POST", f"{base}/api/v1/items", {"name": "gear"})[0] == 409
-        status, page = call("GET", f"{base}/api/v1/items?limit=10")
+        status, page = call("GET", f"{base}/api/v1/items?limit=10&include_total=true")
         assert (status, page["total"]) == (200, 1)
         status, updated = call("PATCH", item, {"description": "toothed"})
         assert (status, updated["description"]) == (200, "toothed")

@@ -145,14 +145,10 @@ MUTATIONS: dict[str, Mutation] = {
     "sync sqlite3 query in the repository": missed_by_lint(
         f"{PACKAGE}/items/repository.py",
         (
+            ("from typing import Any\n", "import sqlite3\nfrom typing import Any\n"),
             (
-                "from collections.abc import Sequence\n",
-                "import sqlite3\nfrom collections.abc import Sequence\n",
-            ),
-            (
-                "    return await session.get(Item, item_id)\n",
-                '    sqlite3.connect(":memory:").execute("SELECT 1")\n'
-                "    return await session.get(Item, item_id)\n",
+                "    found = _as_dicts(",
+                '    sqlite3.connect(":memory:").execute("SELECT 1")\n    found = _as_dicts(',
             ),
         ),
         test="test_items.py",
@@ -172,17 +168,14 @@ MUTATIONS: dict[str, Mutation] = {
         test="test_quotes.py",
         error=r"EventLoopStallError: The event loop stalled",
     ),
-    "repository call without await": Mutation(
+    "database call without await": Mutation(
         f"{PACKAGE}/items/service.py",
-        (
-            (
-                "    await repository.delete(session, await get_item(session, item_id))\n",
-                "    repository.delete(session, await get_item(session, item_id))\n",
-            ),
-        ),
+        (("        await session.delete(item)\n", "        session.delete(item)\n"),),
         caught_by={
             "mypy": r"items/service\.py:\d+: error: .*Coroutine.*\[unused-coroutine\]",
-            "pytest tests/test_items.py": r"RuntimeWarning: coroutine 'delete' was never awaited",
+            "pytest tests/test_items.py": (
+                r"RuntimeWarning: coroutine 'AsyncSession\.delete' was never awaited"
+            ),
         },
     ),
     "def endpoint": missed_by_lint(

@@ -79,6 +79,7 @@ DATABASE = [
     "src/{package}/errors/database.py",
     "src/{package}/infra/database.py",
     "src/{package}/items/repository.py",
+    "src/{package}/pagination.py",
     "src/{package}/migrations/env.py",
     "src/{package}/migrations/versions/0001_create_items.py",
     "tests/database.py",
@@ -91,6 +92,7 @@ DATABASE = [
 ]
 POSTGRESQL = [
     "tests/test_database_outage.py",
+    "tests/test_database_reconnect.py",
     "tests/test_postgresql.py",
 ]
 # Per-database versions of a file; the hook keeps the chosen one under the plain name.
@@ -214,6 +216,7 @@ OPTION_FILES: dict[str, list[str]] = {
         "src/{package}/cache/guard.py",
         "src/{package}/cache/rate_limit.py",
         "src/{package}/infra/redis.py",
+        "tests/test_cache_server.py",
         "tests/test_rate_limit.py",
         "tests/test_redis_guard.py",
         "tests/test_redis_outage.py",

@@ -23,7 +23,6 @@ from {{ cookiecutter.package_name }}.cache.aside import Cache
 from {{ cookiecutter.package_name }}.cache.events import CacheEvents, Lookup
 from {{ cookiecutter.package_name }}.cache.extension import CacheExtension
 from {{ cookiecutter.package_name }}.items.cache import ItemCache, get_item_cache
-from {{ cookiecutter.package_name }}.items.models import Item
 from {{ cookiecutter.package_name }}.items.schemas import ItemRead
 {%- if cookiecutter.jobs == "taskiq" %}
 from {{ cookiecutter.package_name }}.jobs.extension import JobsExtension
@@ -138,8 +137,8 @@ async def test_concurrent_reads_of_a_cold_item_read_the_database_once(
         """The real cache, whose load waits until every reader has missed: without the single
         flight each of them would then read the database."""
 
-        async def read(self, item_id: int, load: Callable[[], Awaitable[Item]]) -> ItemRead:
-            async def gated() -> Item:
+        async def read(self, item_id: int, load: Callable[[], Awaitable[ItemRead]]) -> ItemRead:
+            async def gated() -> ItemRead:
                 while service.events.lookups.count("miss") < readers:
                     service.events.looked_up.clear()
                     await service.events.looked_up.wait()

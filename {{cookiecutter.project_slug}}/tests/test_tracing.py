@@ -19,7 +19,7 @@ from {{ cookiecutter.package_name }}.observability.tracing import (
     tracer_provider,
 )
 {%- if cookiecutter.database != "none" %}
-from {{ cookiecutter.package_name }}.resources import HttpClientDep, SessionDep
+from {{ cookiecutter.package_name }}.resources import DatabaseDep, HttpClientDep
 {%- else %}
 from {{ cookiecutter.package_name }}.resources import HttpClientDep
 {%- endif %}
@@ -29,9 +29,9 @@ from tests.fakes import UPSTREAM, FakeUpstream
 from tests.log_capture import CapturedLog, capture_log
 {% if cookiecutter.database != "none" %}
 
-async def lookup(session: SessionDep, client: HttpClientDep) -> None:
+async def lookup(database: DatabaseDep, client: HttpClientDep) -> None:
     """Reads the database, then calls the upstream: one trace should hold both."""
-    await session.execute(text("SELECT 1"))
+    await database.read(text("SELECT 1"))
     await client.get(f"{UPSTREAM}/today")
 {%- else %}
 

@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 
 import httpx2
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 
 from {{ cookiecutter.package_name }}.errors import COMMON_RESPONSES, EXCEPTION_HANDLERS
 {%- if cookiecutter.database != "none" %}
@@ -66,13 +66,11 @@ def create_app(
         middleware=service_middleware(settings, observers, parts.middleware()),
         **parts.app_options(),
     )
-    api = APIRouter(prefix="/api/v1")
-{%- if cookiecutter.database != "none" %}
-    api.include_router(items_router)
-{%- endif %}
-    api.include_router(quotes_router)
     app.include_router(health_router)
-    app.include_router(api)
+{%- if cookiecutter.database != "none" %}
+    app.include_router(items_router)
+{%- endif %}
+    app.include_router(quotes_router)
     for router in parts.routers():
         app.include_router(router)
     return app

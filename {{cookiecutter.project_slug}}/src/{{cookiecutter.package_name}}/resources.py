@@ -1,17 +1,11 @@
 """What the lifespan opens once and every request borrows."""
 
-{% if cookiecutter.database != "none" -%}
-from collections.abc import AsyncIterator
-{% endif -%}
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Annotated
 
 import httpx2
 from fastapi import Depends, Request
-{%- if cookiecutter.database != "none" %}
-from sqlalchemy.ext.asyncio import AsyncSession
-{%- endif %}
 
 from {{ cookiecutter.package_name }}.extension import Extensions
 {%- if cookiecutter.database != "none" %}
@@ -63,20 +57,26 @@ async def open_resources(
     )
 
 
-async def get_resources(request: Request) -> Resources:
+def resources_of(request: Request) -> Resources:
     resources: Resources = request.app.state.resources
     return resources
+
+
+async def get_resources(request: Request) -> Resources:
+    return resources_of(request)
 
 
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
 
 
-async def get_settings(resources: ResourcesDep) -> Settings:
-    return resources.settings
+# Each dependency reads its resource straight from the app: one call per request, where a
+# dependency on a shared `Resources` dependency would cost FastAPI a second level to solve.
+async def get_settings(request: Request) -> Settings:
+    return resources_of(request).settings
 
 
-async def get_http_client(resources: ResourcesDep) -> httpx2.AsyncClient:
-    return resources.http_client
+async def get_http_client(request: Request) -> httpx2.AsyncClient:
+    return resources_of(request).http_client
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -84,10 +84,11 @@ HttpClientDep = Annotated[httpx2.AsyncClient, Depends(get_http_client)]
 {%- if cookiecutter.database != "none" %}
 
 
-async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
-    async with resources.database.sessions() as session:
-        yield session
+async def get_database(request: Request) -> Database:
+    """The database, not a session: each service function opens the connection or session its
+    unit of work needs, and FastAPI spares the cost of a `yield` dependency around every request."""
+    return resources_of(request).database
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+DatabaseDep = Annotated[Database, Depends(get_database)]
 {%- endif %}

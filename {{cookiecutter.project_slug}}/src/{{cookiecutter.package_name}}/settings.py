@@ -52,18 +52,25 @@ class Settings(BaseSettings):
 
     database_url: SecretStr = SecretStr("sqlite+aiosqlite:///./{{ cookiecutter.package_name }}.db")
     database_echo: bool = False
+    # Connections kept open, and opened beyond them for a burst of load (closed after it).
+    database_pool_size: int = Field(default=15, gt=0)
+    database_max_overflow: int = Field(default=0, ge=0)
+    # Seconds a request waits for a free pooled connection before it is answered 503.
+    database_pool_timeout: float = Field(default=5.0, gt=0)
 {%- elif cookiecutter.database == "postgresql" %}
 
     database_url: SecretStr = SecretStr(LOCAL_DATABASE_URL)
     database_echo: bool = False
     # Each replica holds at most pool_size + max_overflow connections: keep the sum over all
     # replicas under the server's max_connections.
-    database_pool_size: int = Field(default=5, gt=0)
-    database_max_overflow: int = Field(default=10, ge=0)
+    database_pool_size: int = Field(default=10, gt=0)
+    database_max_overflow: int = Field(default=0, ge=0)
     # Seconds to wait for a free pooled connection, and for the server to accept a new one:
     # a database that is down or saturated fails a request quickly instead of hanging it.
     database_pool_timeout: float = Field(default=5.0, gt=0)
     database_connect_timeout: float = Field(default=3.0, gt=0)
+    # Seconds after which a pooled connection is opened anew, when next borrowed.
+    database_pool_recycle: float = Field(default=300.0, gt=0)
 {%- endif %}
 
     quotes_url: AnyHttpUrl = AnyHttpUrl("https://quotes.example.com")

@@ -6,13 +6,12 @@ than the reads it would save."""
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
 from {{ cookiecutter.package_name }}.cache.aside import Cache
 from {{ cookiecutter.package_name }}.cache.extension import CacheExtension
-from {{ cookiecutter.package_name }}.items.models import Item
 from {{ cookiecutter.package_name }}.items.schemas import ItemRead
-from {{ cookiecutter.package_name }}.resources import ResourcesDep
+from {{ cookiecutter.package_name }}.resources import resources_of
 
 
 class ItemCache:
@@ -21,18 +20,15 @@ class ItemCache:
     def __init__(self, cache: Cache) -> None:
         self.cache = cache
 
-    async def read(self, item_id: int, load: Callable[[], Awaitable[Item]]) -> ItemRead:
-        async def load_item() -> ItemRead:
-            return ItemRead.model_validate(await load())
-
-        return await self.cache.read(f"items:{item_id}", ItemRead, load_item)
+    async def read(self, item_id: int, load: Callable[[], Awaitable[ItemRead]]) -> ItemRead:
+        return await self.cache.read(f"items:{item_id}", ItemRead, load)
 
     async def forget(self, item_id: int) -> None:
         await self.cache.invalidate(f"items:{item_id}")
 
 
-async def get_item_cache(resources: ResourcesDep) -> ItemCache:
-    return ItemCache(resources.extensions.get(CacheExtension).cache)
+async def get_item_cache(request: Request) -> ItemCache:
+    return ItemCache(resources_of(request).extensions.get(CacheExtension).cache)
 
 
 ItemCacheDep = Annotated[ItemCache, Depends(get_item_cache)]

@@ -5,7 +5,7 @@ from functools import partial
 {% endif -%}
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 
 {% if cookiecutter.auth == "jwt" -%}
 from {{ cookiecutter.package_name }}.auth.dependencies import (
@@ -31,7 +31,8 @@ from {{ cookiecutter.package_name }}.items.schemas import (
 {%- if cookiecutter.jobs == "taskiq" %}
 from {{ cookiecutter.package_name }}.jobs.extension import JobsDep
 {%- endif %}
-from {{ cookiecutter.package_name }}.resources import SessionDep
+from {{ cookiecutter.package_name }}.pagination import NEXT_LINK, Cursor, IncludeTotal, next_link
+from {{ cookiecutter.package_name }}.resources import DatabaseDep
 
 UNAVAILABLE: Responses = {503: problem_response("The database is unavailable")}
 NOT_FOUND: Responses = {404: problem_response("No item has this id")}
@@ -42,17 +43,18 @@ CONFLICT: Responses = {409: problem_response("Another item already has this name
 WRITE = [requires_scopes("items:write")]
 
 router = APIRouter(
-    prefix="/items",
+    prefix="/api/v1/items",
     tags=["items"],
     responses={**UNAVAILABLE, **UNAUTHORIZED},
     dependencies=[requires_token()],
 )
 {%- else %}
 
-router = APIRouter(prefix="/items", tags=["items"], responses=UNAVAILABLE)
+router = APIRouter(prefix="/api/v1/items", tags=["items"], responses=UNAVAILABLE)
 {%- endif %}
 
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
+PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 {%- if cookiecutter.auth == "jwt" %}
 
 
@@ -68,38 +70,40 @@ ItemId = Annotated[int, Path(ge=1, le=MAX_ID)]
 @router.post("", status_code=status.HTTP_201_CREATED, responses=CONFLICT)
 {%- endif %}
 {%- if cookiecutter.jobs == "taskiq" %}
-async def create_item(session: SessionDep, jobs: JobsDep, data: ItemCreate) -> ItemRead:
-    item = ItemRead.model_validate(await service.create_item(session, data))
+async def create_item(database: DatabaseDep, jobs: JobsDep, data: ItemCreate) -> ItemRead:
+    item = await service.create_item(database, data)
     await jobs.enrich_later(item.id)  # after the commit: the worker must find the item
     return item
 {%- else %}
-async def create_item(session: SessionDep, data: ItemCreate) -> ItemRead:
-    return ItemRead.model_validate(await service.create_item(session, data))
+async def create_item(database: DatabaseDep, data: ItemCreate) -> ItemRead:
+    return await service.create_item(database, data)
 {%- endif %}
 
 
-@router.get("")
+@router.get("", responses=NEXT_LINK)
 async def list_items(
-    session: SessionDep,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
-    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    database: DatabaseDep,
+    request: Request,
+    response: Response,
+    limit: PageSize = 20,
+    cursor: Cursor = None,
+    include_total: IncludeTotal = False,
 ) -> ItemPage:
-    items, total = await service.list_items(session, limit=limit, offset=offset)
-    return ItemPage(
-        items=[ItemRead.model_validate(item) for item in items],
-        total=total,
-        limit=limit,
-        offset=offset,
+    page = await service.list_items(
+        database, limit=limit, cursor=cursor, include_total=include_total
     )
+    if page.next_cursor is not None:
+        response.headers["Link"] = next_link(request, page.next_cursor)
+    return page
 
 
 @router.get("/{item_id}", responses=NOT_FOUND)
 {%- if cookiecutter.cache == "redis" %}
-async def get_item(session: SessionDep, cache: ItemCacheDep, item_id: ItemId) -> ItemRead:
-    return await cache.read(item_id, partial(service.get_item, session, item_id))
+async def get_item(database: DatabaseDep, cache: ItemCacheDep, item_id: ItemId) -> ItemRead:
+    return await cache.read(item_id, partial(service.get_item, database, item_id))
 {%- else %}
-async def get_item(session: SessionDep, item_id: ItemId) -> ItemRead:
-    return ItemRead.model_validate(await service.get_item(session, item_id))
+async def get_item(database: DatabaseDep, item_id: ItemId) -> ItemRead:
+    return await service.get_item(database, item_id)
 {%- endif %}
 
 
@@ -110,14 +114,14 @@ async def get_item(session: SessionDep, item_id: ItemId) -> ItemRead:
 )
 {%- if cookiecutter.cache == "redis" %}
 async def update_item(
-    session: SessionDep, cache: ItemCacheDep, item_id: ItemId, data: ItemUpdate
+    database: DatabaseDep, cache: ItemCacheDep, item_id: ItemId, data: ItemUpdate
 ) -> ItemRead:
-    item = ItemRead.model_validate(await service.update_item(session, item_id, data))
+    item = await service.update_item(database, item_id, data)
     await cache.forget(item_id)  # after the commit: no read can then cache the old row
     return item
 {%- else %}
-async def update_item(session: SessionDep, item_id: ItemId, data: ItemUpdate) -> ItemRead:
-    return ItemRead.model_validate(await service.update_item(session, item_id, data))
+async def update_item(database: DatabaseDep, item_id: ItemId, data: ItemUpdate) -> ItemRead:
+    return await service.update_item(database, item_id, data)
 {%- endif %}
 
 
@@ -128,10 +132,10 @@ async def update_item(session: SessionDep, item_id: ItemId, data: ItemUpdate) ->
     dependencies=WRITE,{% endif %}
 )
 {%- if cookiecutter.cache == "redis" %}
-async def delete_item(session: SessionDep, cache: ItemCacheDep, item_id: ItemId) -> None:
-    await service.delete_item(session, item_id)
+async def delete_item(database: DatabaseDep, cache: ItemCacheDep, item_id: ItemId) -> None:
+    await service.delete_item(database, item_id)
     await cache.forget(item_id)
 {%- else %}
-async def delete_item(session: SessionDep, item_id: ItemId) -> None:
-    await service.delete_item(session, item_id)
+async def delete_item(database: DatabaseDep, item_id: ItemId) -> None:
+    await service.delete_item(database, item_id)
 {%- endif %}

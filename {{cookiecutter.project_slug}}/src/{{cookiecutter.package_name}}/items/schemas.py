@@ -3,11 +3,11 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 MAX_PAGE_SIZE = 100
-# Ids and offsets fit the database's 32-bit integer: a larger one is a 422, not a driver error.
+# Ids fit the database's 32-bit integer: a larger one is a 422, not a driver error.
 MAX_ID = 2**31 - 1
 
 # Printable text only: no control characters (PostgreSQL cannot even store NUL in text), and
@@ -60,7 +60,11 @@ class ItemRead(BaseModel):
 
 
 class ItemPage(BaseModel):
+    """A page of items in id order."""
+
     items: list[ItemRead]
-    total: int
-    limit: int
-    offset: int
+    next_cursor: str | None = Field(
+        description="Pass it as `cursor` for the next page (the `Link` header holds that URL); "
+        "null on the last page."
+    )
+    total: int | None = Field(description="How many items there are, with `include_total=true`.")

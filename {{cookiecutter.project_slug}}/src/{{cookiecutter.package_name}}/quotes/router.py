@@ -7,7 +7,7 @@ from {{ cookiecutter.package_name }}.quotes.client import fetch_quote_of_the_day
 from {{ cookiecutter.package_name }}.quotes.schemas import Quote
 from {{ cookiecutter.package_name }}.resources import HttpClientDep, SettingsDep
 
-router = APIRouter(prefix="/quotes", tags=["quotes"])
+router = APIRouter(prefix="/api/v1/quotes", tags=["quotes"])
 
 
 @router.get(
