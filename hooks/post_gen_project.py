@@ -15,6 +15,7 @@ PACKAGE = Path("src") / ANSWERS["package_name"]
 DATABASE = ANSWERS["database"]
 CACHE = ANSWERS["cache"]
 JOBS = ANSWERS["jobs"]
+BROKER = ANSWERS["broker"]
 DATABASES_WITH_VARIANTS = ("sqlite", "postgresql")
 
 # Paths that belong to one option value: they stay only when that value was chosen.
@@ -37,9 +38,9 @@ POSTGRESQL_FILES = [
     Path("tests") / "test_database_reconnect.py",
     Path("tests") / "test_postgresql.py",
 ]
-# Local servers for development: PostgreSQL, Redis, or both.
+# Local servers for development: PostgreSQL, Redis, the broker.
 SERVER_FILES = [Path("compose.yaml")]
-# A TCP proxy the outage tests cut: of PostgreSQL, of Redis.
+# A TCP proxy the outage tests cut: of PostgreSQL, of Redis, of the broker.
 OUTAGE_FILES = [Path("tests") / "tcp_proxy.py"]
 # Files written once per database, as `<stem>_<database>.py`: the chosen one takes the plain name.
 VARIANT_FILES = [
@@ -54,7 +55,7 @@ JOBS_FILES = [
     Path("tests") / "test_worker.py",
 ]
 # The items' quote column the example job fills in.
-JOBS_MIGRATION_FILES = [PACKAGE / "migrations" / "versions" / "0002_item_quotes.py"]
+JOBS_MIGRATION_FILES = [PACKAGE / "migrations" / "versions" / "0003_item_quotes.py"]
 JOBS_METRICS_FILES = [PACKAGE / "jobs" / "metrics.py"]
 JOBS_KUBERNETES_FILES = [
     Path("deploy") / "k8s" / "worker.yaml",
@@ -66,7 +67,7 @@ CI_FILES = {
 }
 DOCKER_FILES = [Path("Dockerfile"), Path(".dockerignore")]
 KUBERNETES_FILES = [Path("deploy")]
-# Without a database or Redis the service has no secret to hand the cluster.
+# Without a database, Redis or a broker the service has no secret to hand the cluster.
 KUBERNETES_SECRET_FILES = [Path("deploy") / "k8s" / "secret.yaml"]
 LICENSE_FILES = [Path("LICENSE")]
 OBSERVABILITY = PACKAGE / "observability"
@@ -110,6 +111,34 @@ ITEM_CACHE_FILES = [PACKAGE / "items" / "cache.py"]
 # Without a database the option is rate limiting only: nothing to cache.
 CACHE_DATABASE_FILES = [PACKAGE / "cache" / "aside.py", Path("tests") / "test_item_cache.py"]
 CACHE_METRICS_FILES = [OBSERVABILITY / "cache_metrics.py", Path("tests") / "test_cache_metrics.py"]
+EVENTS = PACKAGE / "events"
+BROKER_FILES = [
+    EVENTS,
+    Path("tests") / "broker.py",
+    Path("tests") / "eventually.py",
+    Path("tests") / "test_events.py",
+    Path("tests") / "test_broker_rules.py",
+]
+# The outbox, its relay and the consumer keep their state in the database.
+BROKER_DATABASE_FILES = [
+    EVENTS / "consumer.py",
+    EVENTS / "contract.py",
+    EVENTS / "observer.py",
+    EVENTS / "outbox.py",
+    EVENTS / "relay.py",
+    PACKAGE / "migrations" / "versions" / "0002_create_outbox.py",
+    Path("tests") / "test_outbox.py",
+    Path("tests") / "test_consumer.py",
+    Path("tests") / "test_broker_outage.py",
+]
+# The broker's counters on /metrics: of the outbox and the consumer, which need a database.
+BROKER_METRICS_FILES = [
+    OBSERVABILITY / "broker_metrics.py",
+    Path("tests") / "test_broker_metrics.py",
+]
+# Files written once per broker, as `<stem>_<broker>.py`: the chosen one takes the plain name.
+BROKER_VARIANT_FILES = [EVENTS / "broker.py", Path("tests") / "broker.py"]
+BROKERS = ("rabbitmq", "nats")
 
 FIRST_COMMIT = "Start the service from the async-fastapi template"
 # Where the template came from and every answer: `make update-template` renders from it again.
@@ -117,16 +146,19 @@ RECORD = Path(".async-fastapi.json")
 
 
 def remove(path: Path) -> None:
+    """Remove a file or folder; one inside a folder removed before is gone already."""
+    if not path.exists():
+        return
     if path.is_dir():
         shutil.rmtree(path)
     else:
         path.unlink()
 
 
-def choose_variant(path: Path) -> None:
-    for database in DATABASES_WITH_VARIANTS:
-        variant = path.with_stem(f"{path.stem}_{database}")
-        if database == DATABASE:
+def choose_variant(path: Path, values: tuple[str, ...], chosen: str) -> None:
+    for value in values:
+        variant = path.with_stem(f"{path.stem}_{value}")
+        if value == chosen:
             variant.rename(path)
         else:
             remove(variant)
@@ -138,10 +170,11 @@ def unneeded_files() -> list[Path]:
         paths += DATABASE_FILES
     if DATABASE != "postgresql":
         paths += POSTGRESQL_FILES
-    if DATABASE != "postgresql" and CACHE != "redis":
+    if DATABASE != "postgresql" and CACHE != "redis" and BROKER == "none" and JOBS == "none":
+        paths += SERVER_FILES
+    # The broker's outage test is the outbox's: without a database it has none.
+    if DATABASE != "postgresql" and CACHE != "redis" and (BROKER == "none" or DATABASE == "none"):
         paths += OUTAGE_FILES
-        if JOBS == "none":
-            paths += SERVER_FILES
     if CACHE != "redis" and JOBS == "none":
         paths += REDIS_FILES
     if CACHE != "redis":
@@ -155,7 +188,7 @@ def unneeded_files() -> list[Path]:
         paths += DOCKER_FILES
     if not ANSWERS["kubernetes"]:
         paths += KUBERNETES_FILES
-    elif DATABASE == "none" and CACHE != "redis":
+    elif DATABASE == "none" and CACHE != "redis" and BROKER == "none":
         paths += KUBERNETES_SECRET_FILES
     if ANSWERS["license"] == "proprietary":
         paths += LICENSE_FILES
@@ -179,6 +212,12 @@ def unneeded_files() -> list[Path]:
             paths += JOBS_KUBERNETES_FILES
     elif not ANSWERS["metrics"]:
         paths += JOBS_METRICS_FILES
+    if BROKER == "none" or DATABASE == "none" or not ANSWERS["metrics"]:
+        paths += BROKER_METRICS_FILES
+    if BROKER == "none":
+        paths += BROKER_FILES + BROKER_DATABASE_FILES
+    elif DATABASE == "none":
+        paths += BROKER_DATABASE_FILES
     return paths
 
 
@@ -283,7 +322,9 @@ def record_origin() -> str | None:
 
 def main() -> int:
     for path in VARIANT_FILES:
-        choose_variant(path)
+        choose_variant(path, DATABASES_WITH_VARIANTS, DATABASE)
+    for path in BROKER_VARIANT_FILES:
+        choose_variant(path, BROKERS, BROKER)
     for path in unneeded_files():
         remove(path)
     lines = []

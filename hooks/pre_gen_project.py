@@ -12,6 +12,7 @@ ANSWERS = json.loads(r"""{{ cookiecutter | jsonify }}""")
 
 SUPPORTED_PYTHON = ("3.11", "3.12", "3.13", "3.14")
 DATABASES = ("sqlite", "postgresql", "none")
+BROKERS = ("none", "rabbitmq", "nats")
 CACHES = ("none", "redis")
 AUTH = ("none", "jwt")
 JOBS = ("none", "taskiq")
@@ -23,6 +24,8 @@ DECLARED_MODULES = json.loads(r"""{{ cookiecutter | dependency_modules | jsonify
 INDIRECT_MODULES = {"anyio", "pydantic_core", "starlette"}
 # And what scripts/update_template.py runs on (`uv run --with`, not a declared dependency).
 INDIRECT_MODULES |= {"cookiecutter"}
+# And the broker's client under FastStream, which the tests drive directly.
+INDIRECT_MODULES |= {"rabbitmq": {"aio_pika"}, "nats": {"nats"}}.get(ANSWERS["broker"], set())
 DEPENDENCY_MODULES = frozenset(DECLARED_MODULES) | INDIRECT_MODULES
 
 # sys.stdlib_module_names leaves out `test`, and lacks modules added after this interpreter.
@@ -120,6 +123,7 @@ def main() -> int:
         check_email(ANSWERS["author_email"]),
         check_choice("python_version", ANSWERS["python_version"], SUPPORTED_PYTHON),
         check_choice("database", ANSWERS["database"], DATABASES),
+        check_choice("broker", ANSWERS["broker"], BROKERS),
         check_choice("cache", ANSWERS["cache"], CACHES),
         check_choice("auth", ANSWERS["auth"], AUTH),
         check_choice("jobs", ANSWERS["jobs"], JOBS),

@@ -5,11 +5,14 @@ in code, not only in a file a validator checks. Together they cover every value 
 and the pairs that interact: ci x database (the PostgreSQL service in CI), ci x docker (the image
 job), docker x kubernetes, kubernetes x database (the Secret and the migration init container),
 metrics x database (the pool gauges), tracing x database (the SQL spans), auth x database
-(the items routes need a token and a scope; without a database only /api/v1/me does) and
+(the items routes need a token and a scope; without a database only /api/v1/me does),
 cache x database (cache-aside reads on SQLite and PostgreSQL, rate limiting only without a
-database; the Redis service in CI and the Secret) and jobs x database, cache, metrics and
+database; the Redis service in CI and the Secret), jobs x database, cache, metrics and
 kubernetes (the worker on SQLite and on PostgreSQL, beside the cache on one Redis and alone on
-it, with and without its metrics, its Deployments).
+it, with and without its metrics, its Deployments), broker x database (the outbox on
+PostgreSQL, whose relay locks rows with `FOR UPDATE SKIP LOCKED`, and on SQLite; direct
+publishing without a database; each broker's CI service, compose service and Secret) and
+jobs x broker (the job's migration after the outbox's, the worker beside the relay).
 The pairings that change only CI and container files are validated in test_files.py instead.
 
 Each combination's checks run on the Python it declares (on the newest this machine has when it
@@ -76,8 +79,13 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "license": "MIT",
         "init_git": False,
         "cache": "redis",
+        "broker": "rabbitmq",
     },
-    "postgresql": {"database": "postgresql", "project_name": "Ledger Service"},
+    "postgresql": {
+        "database": "postgresql",
+        "project_name": "Ledger Service",
+        "broker": "rabbitmq",
+    },
     "sqlite-events": {
         "project_name": "Event Desk",
         "database": "sqlite",
@@ -85,5 +93,6 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "python_version": "3.11",
         "cache": "redis",
         "jobs": "taskiq",
+        "broker": "nats",
     },
 }

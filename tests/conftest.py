@@ -34,6 +34,8 @@ OFFERED_PYTHONS: tuple[str, ...] = tuple(
     json.loads((TEMPLATE / "cookiecutter.json").read_text())["python_version"]
 )
 REDIS = ("127.0.0.1", 6379)
+RABBITMQ = ("127.0.0.1", 5672)
+NATS = ("127.0.0.1", 4222)
 
 
 def run(
@@ -244,6 +246,14 @@ def require_postgres(address: tuple[str, int] = POSTGRES) -> None:
 
 def require_redis(address: tuple[str, int] = REDIS) -> None:
     require_server("Redis", address, "ASYNC_FASTAPI_REQUIRE_REDIS")
+
+
+def require_rabbitmq(address: tuple[str, int] = RABBITMQ) -> None:
+    require_server("RabbitMQ", address, "ASYNC_FASTAPI_REQUIRE_RABBITMQ")
+
+
+def require_nats(address: tuple[str, int] = NATS) -> None:
+    require_server("NATS", address, "ASYNC_FASTAPI_REQUIRE_NATS")
 
 
 def free_port() -> int:

@@ -15,7 +15,9 @@ from tests.conftest import (
     SharedEnv,
     bake_quietly,
     check,
+    require_nats,
     require_postgres,
+    require_rabbitmq,
     require_redis,
     run,
 )
@@ -210,6 +212,12 @@ def test_baked_project_passes_its_own_checks(
         answers = COMBINATIONS[name]
         if answers.get("cache") == "redis" or answers.get("jobs") == "taskiq":
             require_redis()
+        # Without a database no test of the broker option needs its server.
+        if COMBINATIONS[name].get("database", "sqlite") != "none":
+            if COMBINATIONS[name].get("broker") == "rabbitmq":
+                require_rabbitmq()
+            if COMBINATIONS[name].get("broker") == "nats":
+                require_nats()
         if name in SLOW_TESTS_RUN_IN:
             tool = [*tool, "-m", ""]
     if "mypy" in tool:

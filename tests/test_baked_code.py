@@ -31,9 +31,15 @@ FRAMEWORK_NAMES = [
     "depends_on",
     "upgrade",
     "downgrade",
-    # Parameters a protocol fixes: a validator's class, a context manager's exit.
+    # Parameters a protocol fixes: a validator's class, a context manager's exit, a mapper
+    # event's mapper.
     "cls",
     "exc_info",
+    "exc_val",
+    "exc_tb",
+    "mapper",
+    # FastStream calls a middleware's hook once a consumed message is handled (broker option).
+    "after_processed",
     # Read by the suite's stall check (tests/loop_stalls.py), not by the service.
     "worst",
     # What a route declares to need a token (auth option): the service's own API for new
@@ -48,8 +54,15 @@ FRAMEWORK_NAMES = [
     "on_send",
     "make_delay",
 ]
-# Routes and validators are called by FastAPI and pydantic.
-FRAMEWORK_DECORATORS = ["@router.*", "@*_validator", "@field_validator", "@model_validator"]
+# Routes and validators are called by FastAPI and pydantic; the functions registered for
+# SQLAlchemy's events (the broker option's outbox), by SQLAlchemy.
+FRAMEWORK_DECORATORS = [
+    "@router.*",
+    "@*_validator",
+    "@field_validator",
+    "@model_validator",
+    "@event.listens_for",
+]
 
 
 def fields(sources: Iterable[Path]) -> set[str]:

@@ -38,6 +38,8 @@ CACHE = {"redis"}
 JOBS = {"taskiq", "taskiq-redis", "redis"}
 # taskiq itself depends on aiohttp (its HTTP-based parts), so a bake with jobs carries it.
 JOBS_ALLOW = {"aiohttp"}
+# FastStream, with the extra of the chosen broker: `rabbit` (aio-pika) or `nats` (nats-py).
+BROKER = {"faststream"}
 DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
 # Never in a service's runtime: a second HTTP client stack, and the command-line tools of
 # fastapi[standard] (`fastapi dev` is a development tool: the dev group has it).
@@ -47,20 +49,21 @@ TRACING_ONLY = {"opentelemetry-sdk", "opentelemetry-exporter-otlp-proto-http", "
 
 # Packages `uv sync --no-dev` installs on Linux at most, the project left out: what was measured
 # on 2026-12-05 and three more, for releases that split a package. Measured: defaults 32,
-# everything-on 51, everything-off 25, gitlab-postgres 31, no-database 44, postgresql 32;
-# tracing's share is 18 of them (OpenTelemetry, protobuf, and requests for the OTLP exporter).
-# jobs=taskiq adds 9 to 13 (measured the same day: everything-on 69, sqlite-events 46,
-# gitlab-postgres 44, which also gains redis): taskiq,
-# taskiq-dependencies, taskiq-redis, pycron, and aiohttp with aiohappyeyeballs, aiosignal,
-# attrs, frozenlist, multidict, propcache and yarl, some of which the other options had already.
+# everything-on 69, everything-off 25, gitlab-postgres 44, no-database 57, postgresql 40,
+# sqlite-events 49; tracing's share is 18 of them (OpenTelemetry, protobuf, and requests for the
+# OTLP exporter), RabbitMQ's 8 (FastStream, fast-depends, aio-pika, aiormq, pamqp, yarl, multidict,
+# propcache) and NATS's 3 (FastStream, fast-depends, nats-py). jobs=taskiq adds 9 to 13 (13 in
+# gitlab-postgres, which gains redis too): taskiq, taskiq-dependencies, taskiq-redis, pycron, and
+# aiohttp with aiohappyeyeballs, aiosignal, attrs, frozenlist, multidict, propcache and yarl, some
+# of which the other options had already (12 in sqlite-events, beside NATS's 3).
 CEILINGS = {
     "defaults": 35,
     "everything-on": 72,
     "everything-off": 28,
     "gitlab-postgres": 47,
-    "no-database": 53,
-    "postgresql": 35,
-    "sqlite-events": 49,
+    "no-database": 60,
+    "postgresql": 43,
+    "sqlite-events": 52,
 }
 
 # The platform the image runs on, for the markers in a lock that holds every platform's packages.
@@ -91,6 +94,8 @@ def expected_direct(answer: dict[str, Any]) -> set[str]:
         names |= CACHE
     if answer["jobs"] == "taskiq":
         names |= JOBS
+    if answer.get("broker", "none") != "none":
+        names |= BROKER
     return names
 
 

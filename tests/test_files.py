@@ -83,27 +83,42 @@ def test_pre_commit_config_is_valid(
     check(shared_env.run(bake(name), "-m", "pre_commit", "validate-config"))
 
 
-def ci_pairing(ci: str, docker: bool, database: str, cache: str) -> Any:
+def ci_pairing(ci: str, docker: bool, database: str, cache: str, broker: str = "none") -> Any:
     docker_id = "docker" if docker else "no-docker"
-    return pytest.param(ci, docker, database, cache, id=f"{ci}-{docker_id}-{database}-{cache}")
+    return pytest.param(
+        ci, docker, database, cache, broker, id=f"{ci}-{docker_id}-{database}-{cache}-{broker}"
+    )
 
 
 # The combinations that differ from the baked ones only in CI and container files: bake them
 # without running their suites, and check those files. Each CI service (PostgreSQL, Redis) is
-# paired with each ci and docker answer, and both services once with each ci.
+# paired with each ci and docker answer, and both services once with each ci; each broker's
+# server once with each ci.
 CI_PAIRINGS = [
     ci_pairing(ci, docker, database, cache)
     for ci in ("github", "gitlab")
     for docker in (True, False)
     for database, cache in (("postgresql", "none"), ("sqlite", "redis"))
-] + [ci_pairing(ci, True, "postgresql", "redis") for ci in ("github", "gitlab")]
+] + [
+    pairing
+    for ci in ("github", "gitlab")
+    for pairing in (
+        ci_pairing(ci, True, "postgresql", "redis"),
+        ci_pairing(ci, True, "sqlite", "none", "rabbitmq"),
+        ci_pairing(ci, True, "sqlite", "none", "nats"),
+    )
+]
+# What starts each broker's server in a pipeline, and the scheme of its URL.
+BROKER_SERVERS = {"rabbitmq": ("rabbitmq:4", "amqp://"), "nats": ("nats:2", "nats://")}
 
 
-@pytest.mark.parametrize(("ci", "docker", "database", "cache"), CI_PAIRINGS)
+@pytest.mark.parametrize(("ci", "docker", "database", "cache", "broker"), CI_PAIRINGS)
 def test_every_ci_pairing_is_valid_and_runs_what_the_project_needs(
-    tmp_path: Path, ci: str, docker: bool, database: str, cache: str
+    tmp_path: Path, ci: str, docker: bool, database: str, cache: str, broker: str
 ) -> None:
-    project = bake_quietly(tmp_path, ci=ci, docker=docker, database=database, cache=cache)
+    project = bake_quietly(
+        tmp_path, ci=ci, docker=docker, database=database, cache=cache, broker=broker
+    )
     failures = validate(project)
     assert not failures, "\n".join(failures)
     pipeline = (
@@ -128,6 +143,16 @@ def test_every_ci_pairing_is_valid_and_runs_what_the_project_needs(
         )
         assert tests_read
         assert f"{tests_read.group(1)}: redis://" in pipeline
+    for name, (image, _) in BROKER_SERVERS.items():
+        assert (image in pipeline) == (broker == name)
+    if broker != "none":
+        tests_read = re.search(
+            r'^SERVER_VARIABLE = "(\w+)"', (project / "tests" / "broker.py").read_text(), re.M
+        )
+        assert tests_read
+        assert f"{tests_read.group(1)}: {BROKER_SERVERS[broker][1]}" in pipeline
+    if broker == "nats":
+        assert "--jetstream" in pipeline, "JetStream is off unless asked for"
     assert ("docker build" in pipeline) == docker
 
 

@@ -48,9 +48,32 @@ def test_compose_service_waits_for_a_healthy_postgres(compose: dict[str, Any]) -
     service = compose["services"]["service"]
     assert service["build"] == "."
     assert service["profiles"] == ["service"], "a plain `docker compose up` needs no Dockerfile"
-    assert service["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+    assert service["depends_on"]["postgres"] == {"condition": "service_healthy"}
     url = service["environment"][f"{PREFIX}DATABASE_URL"]
     assert url == f"postgresql+asyncpg://postgres@postgres:5432/{PACKAGE}"
+
+
+@pytest.mark.parametrize(
+    ("name", "server", "url"),
+    [
+        ("postgresql", "rabbitmq", "amqp://guest:guest@rabbitmq:5672/"),
+        ("sqlite-events", "nats", "nats://nats:4222"),
+    ],
+)
+def test_compose_starts_the_broker_and_the_service_waits_for_it(
+    bake: Callable[[str], Path], name: str, server: str, url: str
+) -> None:
+    loaded: dict[str, Any] = yaml.safe_load((bake(name) / "compose.yaml").read_text())
+    broker = loaded["services"][server]
+    assert broker["ports"][0].startswith("127.0.0.1:"), "local work only"
+    assert "healthcheck" in broker
+    assert f"{server}-data" in loaded["volumes"]
+    service = loaded["services"]["service"]
+    assert service["depends_on"][server] == {"condition": "service_healthy"}
+    prefix = bake(name).name.replace("-", "_").upper()
+    assert service["environment"][f"{prefix}_BROKER_URL"] == url
+    if server == "nats":
+        assert "--jetstream" in broker["command"]
 
 
 def test_settings_default_to_the_compose_database(bake: Callable[[str], Path]) -> None:

@@ -90,6 +90,7 @@ DATABASE = [
     "tests/test_database_errors.py",
     "tests/test_secrets.py",
 ]
+# compose.yaml comes with PostgreSQL, Redis or a broker; OPTION_FILES checks it.
 POSTGRESQL = [
     "tests/test_database_outage.py",
     "tests/test_database_reconnect.py",
@@ -185,7 +186,7 @@ OPTION_FILES: dict[str, list[str]] = {
         "src/{package}/jobs/tasks.py",
         "src/{package}/worker.py",
         "src/{package}/scheduler.py",
-        "src/{package}/migrations/versions/0002_item_quotes.py",
+        "src/{package}/migrations/versions/0003_item_quotes.py",
         "tests/jobs.py",
         "tests/test_jobs.py",
         "tests/test_worker.py",
@@ -208,6 +209,26 @@ OPTION_FILES: dict[str, list[str]] = {
     ],
     "license other than proprietary": ["LICENSE"],
     "init_git": [".git", "uv.lock"],
+    "broker": [
+        "src/{package}/events/__init__.py",
+        "src/{package}/events/broker.py",
+        "src/{package}/events/extension.py",
+        "tests/broker.py",
+        "tests/eventually.py",
+        "tests/test_events.py",
+        "tests/test_broker_rules.py",
+    ],
+    "broker with a database": [
+        "src/{package}/events/consumer.py",
+        "src/{package}/events/contract.py",
+        "src/{package}/events/observer.py",
+        "src/{package}/events/outbox.py",
+        "src/{package}/events/relay.py",
+        "src/{package}/migrations/versions/0002_create_outbox.py",
+        "tests/test_outbox.py",
+        "tests/test_consumer.py",
+        "tests/test_broker_outage.py",
+    ],
     "cache=redis": [
         "src/{package}/cache/__init__.py",
         "src/{package}/cache/client_identity.py",
@@ -231,9 +252,15 @@ OPTION_FILES: dict[str, list[str]] = {
         "src/{package}/observability/cache_metrics.py",
         "tests/test_cache_metrics.py",
     ],
+    "broker with a database and metrics": [
+        "src/{package}/observability/broker_metrics.py",
+        "tests/test_broker_metrics.py",
+    ],
     "Redis (cache or jobs)": ["tests/redis_server.py"],
-    "a server to run locally (PostgreSQL or Redis)": ["compose.yaml"],
-    "an outage test (PostgreSQL or the cache's Redis)": ["tests/tcp_proxy.py"],
+    "a server to run locally (PostgreSQL, Redis or a broker)": ["compose.yaml"],
+    "an outage test (PostgreSQL, the cache's Redis, or the broker's outbox)": [
+        "tests/tcp_proxy.py"
+    ],
 }
 LICENSE_TITLES = {
     "MIT": "MIT License",
@@ -256,7 +283,9 @@ def chosen_options(answer: dict[str, Any]) -> set[str]:
         "docker": answer["docker"],
         "kubernetes": answer["kubernetes"],
         "kubernetes with a secret": answer["kubernetes"]
-        and (answer["database"] != "none" or answer["cache"] == "redis"),
+        and (
+            answer["database"] != "none" or answer["cache"] == "redis" or answer["broker"] != "none"
+        ),
         "metrics": answer["metrics"],
         "metrics with a database": answer["metrics"] and answer["database"] != "none",
         "tracing": answer["tracing"],
@@ -271,12 +300,21 @@ def chosen_options(answer: dict[str, Any]) -> set[str]:
         "cache=redis": answer["cache"] == "redis",
         "cache=redis with a database": answer["cache"] == "redis" and answer["database"] != "none",
         "cache=redis with metrics": answer["cache"] == "redis" and answer["metrics"],
+        "broker": answer["broker"] != "none",
+        "broker with a database": answer["broker"] != "none" and answer["database"] != "none",
+        "broker with a database and metrics": answer["broker"] != "none"
+        and answer["database"] != "none"
+        and answer["metrics"],
         "Redis (cache or jobs)": answer["cache"] == "redis" or answer["jobs"] == "taskiq",
-        "a server to run locally (PostgreSQL or Redis)": answer["database"] == "postgresql"
+        "a server to run locally (PostgreSQL, Redis or a broker)": answer["database"]
+        == "postgresql"
         or answer["cache"] == "redis"
-        or answer["jobs"] == "taskiq",
-        "an outage test (PostgreSQL or the cache's Redis)": answer["database"] == "postgresql"
-        or answer["cache"] == "redis",
+        or answer["jobs"] == "taskiq"
+        or answer["broker"] != "none",
+        "an outage test (PostgreSQL, the cache's Redis, or the broker's outbox)": answer["database"]
+        == "postgresql"
+        or answer["cache"] == "redis"
+        or (answer["broker"] != "none" and answer["database"] != "none"),
     }
     return {option for option, on in chosen.items() if on}
 
@@ -386,6 +424,22 @@ OPTION_PHRASES = [
         "jobs",
         lambda a: a.get("jobs", "none") == "none",
         re.compile(r"taskiq|enrich|\bjobs_|\.worker\b|scheduler|background job", re.I),
+    ),
+    Phrases(
+        "broker",
+        lambda a: a.get("broker", "none") == "none",
+        re.compile(r"faststream|\bbroker_|\boutbox|asyncapi|dead.letter|\bEventBroker\b", re.I),
+        prose_only=False,
+    ),
+    Phrases(
+        "broker=rabbitmq",
+        lambda a: a.get("broker", "none") != "rabbitmq",
+        re.compile(r"rabbitmq|\bamqp|aio.pika|\bexchange\b", re.I),
+    ),
+    Phrases(
+        "broker=nats",
+        lambda a: a.get("broker", "none") != "nats",
+        re.compile(r"\bnats\b|jetstream|\bBROKER_STREAM\b", re.I),
     ),
 ]
 

@@ -1,9 +1,12 @@
 {%- set redis = cookiecutter.cache == "redis" or cookiecutter.jobs == "taskiq" -%}
-{%- if cookiecutter.database != "none" and redis -%}
-"""Fixtures: the real app with its lifespan, a real migrated database and Redis, a fake
-upstream."""
+{%- set real = (["a real migrated database"] if cookiecutter.database != "none" else []) + (["Redis"] if redis else []) + (["the broker"] if cookiecutter.broker != "none" else []) -%}
+{%- if real | length > 1 -%}
+"""Fixtures: the real app with its lifespan, {{ real[:-1] | join(", ") }} and {{ real[-1] }}, a
+fake upstream."""
+{%- elif real -%}
+"""Fixtures: the real app with its lifespan, {{ real[0] }}, a fake upstream."""
 {%- else -%}
-"""Fixtures: the real app with its lifespan, {% if cookiecutter.database != "none" %}a real migrated database, {% elif redis %}a real Redis, {% endif %}a fake upstream."""
+"""Fixtures: the real app with its lifespan, a fake upstream."""
 {%- endif %}
 
 from collections.abc import AsyncIterator, Iterator
@@ -14,6 +17,9 @@ import pytest
 from blockbuster import BlockBuster, blockbuster_ctx
 
 from {{ cookiecutter.package_name }}.app import create_app
+{%- if cookiecutter.broker != "none" %}
+from {{ cookiecutter.package_name }}.extension import Extension
+{%- endif %}
 from {{ cookiecutter.package_name }}.settings import Settings
 {% if cookiecutter.auth == "jwt" -%}
 from tests import identity
@@ -24,14 +30,15 @@ from tests.fakes import UPSTREAM, FakeUpstream
 from tests.jobs import HeldJobQueue
 {%- endif %}
 
-{% if cookiecutter.database != "none" and redis -%}
-pytest_plugins = ["tests.loop_stalls", "tests.slow", "tests.database", "tests.redis_server"]
-{%- elif cookiecutter.database != "none" -%}
-pytest_plugins = ["tests.loop_stalls", "tests.slow", "tests.database"]
-{%- elif redis -%}
-pytest_plugins = ["tests.loop_stalls", "tests.slow", "tests.redis_server"]
+{% set plugins = ["tests.loop_stalls", "tests.slow"] + (["tests.database"] if cookiecutter.database != "none" else []) + (["tests.redis_server"] if redis else []) + (["tests.broker"] if cookiecutter.broker != "none" else []) -%}
+{%- if plugins | length > 4 -%}
+pytest_plugins = [
+{%- for plugin in plugins %}
+    "{{ plugin }}",
+{%- endfor %}
+]
 {%- else -%}
-pytest_plugins = ["tests.loop_stalls", "tests.slow"]
+pytest_plugins = [{% for plugin in plugins %}"{{ plugin }}"{% if not loop.last %}, {% endif %}{% endfor %}]
 {%- endif %}
 
 TEST_SETTINGS: dict[str, Any] = {
@@ -90,47 +97,40 @@ def changes() -> dict[str, Any]:
 
 
 @pytest.fixture
-{%- if cookiecutter.database != "none" and cookiecutter.cache == "redis" %}
+{%- if cookiecutter.database != "none" or redis or cookiecutter.broker != "none" %}
 def settings(
-    database_url: str, redis_url: str, redis_prefix: str, changes: dict[str, Any]
+{%- if cookiecutter.database != "none" %}
+    database_url: str,
+{%- endif %}
+{%- if redis %}
+    redis_url: str,
+{%- endif %}
+{%- if cookiecutter.cache == "redis" %}
+    redis_prefix: str,
+{%- endif %}
+{%- if cookiecutter.broker != "none" %}
+    broker_settings: dict[str, Any],
+{%- endif %}
+    changes: dict[str, Any],
 ) -> Settings:
     # _env_file=None: a developer's .env must not leak into the tests.
     return Settings(
         _env_file=None,
         environment="test",
+{%- if cookiecutter.database != "none" %}
         database_url=database_url,
+{%- endif %}
+{%- if redis %}
         redis_url=redis_url,
+{%- endif %}
+{%- if cookiecutter.cache == "redis" %}
         redis_key_prefix=redis_prefix,
+{%- endif %}
+{%- if cookiecutter.broker != "none" %}
+        **{**TEST_SETTINGS, **broker_settings, **changes},
+{%- else %}
         **{**TEST_SETTINGS, **changes},
-    )
-{%- elif cookiecutter.database != "none" and redis %}
-def settings(database_url: str, redis_url: str, changes: dict[str, Any]) -> Settings:
-    # _env_file=None: a developer's .env must not leak into the tests.
-    return Settings(
-        _env_file=None,
-        environment="test",
-        database_url=database_url,
-        redis_url=redis_url,
-        **{**TEST_SETTINGS, **changes},
-    )
-{%- elif cookiecutter.database != "none" %}
-def settings(database_url: str, changes: dict[str, Any]) -> Settings:
-    # _env_file=None: a developer's .env must not leak into the tests.
-    return Settings(
-        _env_file=None,
-        environment="test",
-        database_url=database_url,
-        **{**TEST_SETTINGS, **changes},
-    )
-{%- elif cookiecutter.cache == "redis" %}
-def settings(redis_url: str, redis_prefix: str, changes: dict[str, Any]) -> Settings:
-    # _env_file=None: a developer's .env must not leak into the tests.
-    return Settings(
-        _env_file=None,
-        environment="test",
-        redis_url=redis_url,
-        redis_key_prefix=redis_prefix,
-        **{**TEST_SETTINGS, **changes},
+{%- endif %}
     )
 {%- else %}
 def settings(changes: dict[str, Any]) -> Settings:
@@ -145,7 +145,17 @@ def upstream() -> FakeUpstream:
 
 
 @pytest.fixture
+{%- if cookiecutter.broker != "none" %}
+async def client(
+    settings: Settings, upstream: FakeUpstream, in_memory_extensions: list[Extension]
+) -> AsyncIterator[httpx2.AsyncClient]:
+    # Events go to FastStream's in-memory broker; tests taking `broker_server` use the server.
+    app = create_app(
+        settings, http_transport=httpx2.MockTransport(upstream), extensions=in_memory_extensions
+    )
+{%- else %}
 async def client(settings: Settings, upstream: FakeUpstream) -> AsyncIterator[httpx2.AsyncClient]:
     app = create_app(settings, http_transport=httpx2.MockTransport(upstream))
+{%- endif %}
     async with serving(app) as client:
         yield client

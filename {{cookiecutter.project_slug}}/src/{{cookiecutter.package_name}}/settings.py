@@ -10,7 +10,7 @@ from pydantic import AnyHttpUrl, Field, IPvAnyNetwork, SecretStr{% if cookiecutt
 {% elif cookiecutter.jobs == "taskiq" -%}
 from pydantic import AnyHttpUrl, Field, SecretStr{% if cookiecutter.auth == "jwt" or cookiecutter.jobs == "taskiq" %}, field_validator{% endif %}
 {% else -%}
-from pydantic import AnyHttpUrl, Field{% if cookiecutter.database != "none" %}, SecretStr{% endif %}{% if cookiecutter.auth == "jwt" or cookiecutter.jobs == "taskiq" %}, field_validator{% endif %}
+from pydantic import AnyHttpUrl, Field{% if cookiecutter.database != "none" or cookiecutter.broker != "none" %}, SecretStr{% endif %}{% if cookiecutter.auth == "jwt" %}, field_validator{% endif %}
 {% endif -%}
 from pydantic_settings import BaseSettings, SettingsConfigDict
 {%- if cookiecutter.jobs == "taskiq" %}
@@ -92,6 +92,43 @@ class Settings(BaseSettings):
     trusted_hosts: list[str] = ["localhost", "127.0.0.1"]
     # /docs, /redoc and /openapi.json; turn off where the API must not describe itself.
     api_docs: bool = True
+{%- if cookiecutter.broker == "rabbitmq" %}
+
+    broker_url: SecretStr = SecretStr("amqp://guest:guest@127.0.0.1:5672/")
+    # The durable topic exchange the service publishes its events to: part of its public contract.
+    broker_exchange: str = Field(default="{{ cookiecutter.project_slug }}", min_length=1)
+{%- elif cookiecutter.broker == "nats" %}
+
+    broker_url: SecretStr = SecretStr("nats://127.0.0.1:4222")
+    # The JetStream stream that keeps the service's events: part of its public contract.
+    broker_stream: str = Field(default="{{ cookiecutter.package_name.upper() }}", min_length=1)
+    # Its events go out on subjects under it: `<prefix>.<event type>`.
+    broker_subject_prefix: str = Field(default="{{ cookiecutter.project_slug }}", min_length=1)
+{%- endif %}
+{%- if cookiecutter.broker != "none" %}
+    # Seconds to reach the broker at start-up, and to wait for it to confirm one message.
+    broker_connect_timeout: float = Field(default=5.0, gt=0)
+    broker_publish_timeout: float = Field(default=5.0, gt=0)
+{%- if cookiecutter.database != "none" %}
+    # The outbox relay looks for new events every interval and publishes up to a batch at a
+    # time; while the broker is down it waits longer each time, up to the maximum backoff.
+    broker_relay_interval: float = Field(default=0.2, gt=0)
+    broker_relay_batch_size: int = Field(default=100, gt=0)
+    broker_relay_max_backoff: float = Field(default=10.0, gt=0)
+    # Published events stay in the outbox this many seconds, for inspection, then are pruned.
+    broker_outbox_retention: float = Field(default=86_400.0, ge=0)
+    # A consumed message that fails this many times is dead-lettered instead of retried.
+    broker_max_deliveries: int = Field(default=5, ge=1)
+{%- if cookiecutter.broker == "rabbitmq" %}
+    # The catalog service's exchange, whose items.withdrawn events the service consumes.
+    broker_catalog_exchange: str = Field(default="catalog", min_length=1)
+{%- else %}
+    # The catalog service's stream and the subject of its item-withdrawn events.
+    broker_catalog_stream: str = Field(default="CATALOG", min_length=1)
+    broker_catalog_subject: str = Field(default="catalog.items.withdrawn", min_length=1)
+{%- endif %}
+{%- endif %}
+{%- endif %}
 
 {%- if cookiecutter.auth == "jwt" %}
 

@@ -6,6 +6,10 @@ from alembic import context
 from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
+{% if cookiecutter.broker != "none" -%}
+from {{ cookiecutter.package_name }}.events import consumer as _consumer_models  # noqa: F401
+from {{ cookiecutter.package_name }}.events import outbox as _outbox_models  # noqa: F401
+{% endif -%}
 from {{ cookiecutter.package_name }}.infra.orm import Base
 from {{ cookiecutter.package_name }}.items import models as _items_models  # noqa: F401 (registers the table)
 from {{ cookiecutter.package_name }}.settings import Settings

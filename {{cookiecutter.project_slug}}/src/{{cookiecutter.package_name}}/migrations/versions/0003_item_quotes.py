@@ -1,7 +1,8 @@
+{% set previous = "0002" if cookiecutter.broker != "none" else "0001" -%}
 """Add the quote the enrichment job stores with each item.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: {{ previous }}
 Create Date: 2026-12-05
 """
 
@@ -10,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0002"
-down_revision: str | None = "0001"
+revision: str = "0003"
+down_revision: str | None = "{{ previous }}"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
