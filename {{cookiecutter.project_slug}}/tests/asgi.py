@@ -1,7 +1,11 @@
 """How the tests talk to the service: in-process over ASGI, with the app's lifespan running
 (httpx2.ASGITransport alone does not run it, and the lifespan opens every resource)."""
 
+{% if cookiecutter.broker != "none" -%}
+from collections.abc import AsyncIterator, Callable
+{%- else -%}
 from collections.abc import AsyncIterator
+{%- endif %}
 from contextlib import asynccontextmanager
 
 import httpx2
@@ -12,6 +16,11 @@ from tests.identity import mint
 
 # Valid for as long as a test run can take.
 TOKEN = mint(lifetime=24 * 3600)
+{%- endif %}
+{%- if cookiecutter.broker != "none" %}
+
+# `create_app` with the fake upstream already given (tests/conftest.py: make_app).
+AppFactory = Callable[..., FastAPI]
 {%- endif %}
 
 

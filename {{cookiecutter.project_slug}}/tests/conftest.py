@@ -10,6 +10,9 @@ fake upstream."""
 {%- endif %}
 
 from collections.abc import AsyncIterator, Iterator
+{%- if cookiecutter.broker != "none" %}
+from functools import partial
+{%- endif %}
 from typing import Any
 
 import httpx2
@@ -24,7 +27,11 @@ from {{ cookiecutter.package_name }}.settings import Settings
 {% if cookiecutter.auth == "jwt" -%}
 from tests import identity
 {% endif -%}
+{% if cookiecutter.broker != "none" -%}
+from tests.asgi import AppFactory, serving
+{% else -%}
 from tests.asgi import serving
+{% endif -%}
 from tests.fakes import UPSTREAM, FakeUpstream
 {%- if cookiecutter.jobs == "taskiq" %}
 from tests.jobs import HeldJobQueue
@@ -142,6 +149,15 @@ def settings(changes: dict[str, Any]) -> Settings:
 @pytest.fixture
 def upstream() -> FakeUpstream:
     return FakeUpstream()
+{%- if cookiecutter.broker != "none" %}
+
+
+@pytest.fixture
+def make_app(upstream: FakeUpstream) -> AppFactory:
+    """`create_app` for tests that choose their own settings or parts: the network under the
+    shared HTTP client is still the fake upstream."""
+    return partial(create_app, http_transport=httpx2.MockTransport(upstream))
+{%- endif %}
 
 
 @pytest.fixture

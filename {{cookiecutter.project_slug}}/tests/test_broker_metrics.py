@@ -6,11 +6,10 @@ import uuid
 import pytest
 from fastapi import FastAPI
 
-from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.events.extension import EventsExtension
 from {{ cookiecutter.package_name }}.features import default_extensions
 from {{ cookiecutter.package_name }}.settings import Settings
-from tests.asgi import serving
+from tests.asgi import AppFactory, serving
 from tests.broker import deliver_in_memory, in_memory
 from tests.scrape import scrape, value
 
@@ -22,8 +21,10 @@ def events_of(app: FastAPI) -> EventsExtension:
     return extension
 
 
-async def test_published_events_and_the_backlog_are_counted(settings: Settings) -> None:
-    app = create_app(settings, extensions=in_memory(default_extensions()))
+async def test_published_events_and_the_backlog_are_counted(
+    make_app: AppFactory, settings: Settings
+) -> None:
+    app = make_app(settings, extensions=in_memory(default_extensions()))
     async with serving(app) as client:
         for name in ("a", "b"):
             await client.post(ITEMS, json={"name": name})
@@ -44,9 +45,9 @@ async def test_published_events_and_the_backlog_are_counted(settings: Settings) 
 
 @pytest.mark.parametrize("changes", [{"broker_max_deliveries": 1}])
 async def test_consumed_failed_and_dead_lettered_messages_are_counted(
-    settings: Settings,
+    make_app: AppFactory, settings: Settings
 ) -> None:
-    app = create_app(settings, extensions=in_memory(default_extensions()))
+    app = make_app(settings, extensions=in_memory(default_extensions()))
     async with serving(app) as client:
         broker = events_of(app).broker
         good = {"id": uuid.uuid4().hex, "type": "items.withdrawn", "data": {"name": "gear"}}

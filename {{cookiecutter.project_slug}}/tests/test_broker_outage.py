@@ -9,10 +9,9 @@ from urllib.parse import urlsplit
 import pytest
 from pydantic import SecretStr
 
-from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.events.contract import ItemEvent
 from {{ cookiecutter.package_name }}.settings import Settings
-from tests.asgi import serving
+from tests.asgi import AppFactory, serving
 from tests.broker import subscriber
 from tests.eventually import eventually
 from tests.tcp_proxy import SwitchableProxy
@@ -47,9 +46,9 @@ def through_proxy(settings: Settings, broker_server: str, proxy: SwitchableProxy
 
 
 async def test_a_subscriber_receives_each_change_as_the_contract_says(
-    settings: Settings, broker_server: str
+    make_app: AppFactory, settings: Settings, broker_server: str
 ) -> None:
-    app = create_app(
+    app = make_app(
         settings.model_copy(
             update={"broker_url": SecretStr(broker_server), "broker_relay_interval": 0.1}
         )
@@ -89,13 +88,14 @@ async def test_a_subscriber_receives_each_change_as_the_contract_says(
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 {%- endif %}
 async def test_no_event_is_lost_while_the_broker_is_cut_off(
+    make_app: AppFactory,
     through_proxy: Settings,
     broker_server: str,
     proxy: SwitchableProxy,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.WARNING)
-    app = create_app(through_proxy)
+    app = make_app(through_proxy)
     received: list[dict[str, Any]] = []
 
     async def relay_failed() -> bool:

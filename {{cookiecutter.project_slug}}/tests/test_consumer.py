@@ -15,13 +15,15 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from {{ cookiecutter.package_name }}.app import create_app
+{% if cookiecutter.auth == "jwt" -%}
+from {{ cookiecutter.package_name }}.auth.extension import AuthExtension
+{% endif -%}
 from {{ cookiecutter.package_name }}.events.consumer import ItemWithdrawn, ProcessedMessage
 from {{ cookiecutter.package_name }}.events.extension import EventsExtension
 from {{ cookiecutter.package_name }}.features import default_extensions
 from {{ cookiecutter.package_name }}.infra.database import Database, close_database, open_database
 from {{ cookiecutter.package_name }}.settings import Settings
-from tests.asgi import serving
+from tests.asgi import AppFactory, serving
 from tests.broker import (
     InMemoryEvents,
     dead_lettered,
@@ -55,9 +57,9 @@ def events_of(app: FastAPI) -> EventsExtension:
 
 
 async def test_a_withdrawn_item_is_deleted_once_however_often_the_message_comes(
-    settings: Settings,
+    make_app: AppFactory, settings: Settings
 ) -> None:
-    app = create_app(settings, extensions=in_memory(default_extensions()))
+    app = make_app(settings, extensions=in_memory(default_extensions()))
     async with serving(app) as client:
         await client.post(ITEMS, json={"name": "gear"})
         await client.post(ITEMS, json={"name": "spring"})
@@ -71,8 +73,10 @@ async def test_a_withdrawn_item_is_deleted_once_however_often_the_message_comes(
         assert sorted(await names(client)) == ["gear", "spring"]
 
 
-async def test_the_message_id_is_stored_with_the_effect(settings: Settings) -> None:
-    app = create_app(settings, extensions=in_memory(default_extensions()))
+async def test_the_message_id_is_stored_with_the_effect(
+    make_app: AppFactory, settings: Settings
+) -> None:
+    app = make_app(settings, extensions=in_memory(default_extensions()))
     async with serving(app) as client:
         await client.post(ITEMS, json={"name": "gear"})
         await deliver_in_memory(events_of(app).broker, withdrawn("gear", "m-1"))
@@ -89,9 +93,9 @@ async def test_the_message_id_is_stored_with_the_effect(settings: Settings) -> N
 @pytest.mark.slow
 @pytest.mark.parametrize("changes", [{"broker_max_deliveries": 2}])
 async def test_a_poison_message_is_dead_lettered_and_the_consumer_goes_on(
-    settings: Settings, broker_server: str
+    make_app: AppFactory, settings: Settings, broker_server: str
 ) -> None:
-    app = create_app(settings.model_copy(update={"broker_url": SecretStr(broker_server)}))
+    app = make_app(settings.model_copy(update={"broker_url": SecretStr(broker_server)}))
     async with serving(app) as client, dead_lettered(broker_server, settings) as dead:
         await client.post(ITEMS, json={"name": "gear"})
         for poison in (b"{not json", b'{"id": "x", "type": "items.withdrawn", "data": {}}'):
@@ -119,9 +123,11 @@ class BlockingEvents(InMemoryEvents):
         await super().on_item_withdrawn(database, event)
 
 
-async def test_a_blocking_call_in_the_consumer_fails_its_test(settings: Settings) -> None:
+async def test_a_blocking_call_in_the_consumer_fails_its_test(
+    make_app: AppFactory, settings: Settings
+) -> None:
     # blockbuster (tests/conftest.py) is on in every test, broker tests included.
-    app = create_app(settings, extensions=[BlockingEvents()])
+    app = make_app(settings, extensions=[BlockingEvents()])
     async with serving(app):
         with pytest.raises(BlockingError, match=r"time\.sleep"):
             await deliver_in_memory(events_of(app).broker, withdrawn("gear"))
@@ -143,12 +149,11 @@ class HeldEvents(EventsExtension):
 
 @pytest.mark.slow
 async def test_shutdown_finishes_the_message_in_hand(
-    settings: Settings, broker_server: str
+    make_app: AppFactory, settings: Settings, broker_server: str
 ) -> None:
     held = HeldEvents()
-    app = create_app(
-        settings.model_copy(update={"broker_url": SecretStr(broker_server)}), extensions=[held]
-    )
+    real_broker = settings.model_copy(update={"broker_url": SecretStr(broker_server)})
+    app = make_app(real_broker, extensions=[{% if cookiecutter.auth == "jwt" %}AuthExtension(), {% endif %}held])
     started, stop = asyncio.Event(), asyncio.Event()
 
     async def run() -> None:

@@ -10,7 +10,6 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from {{ cookiecutter.package_name }}.app import create_app
 from {{ cookiecutter.package_name }}.events.broker import BrokerUnavailableError
 from {{ cookiecutter.package_name }}.events.contract import ItemEvent
 from {{ cookiecutter.package_name }}.events.outbox import OutboxMessage
@@ -18,7 +17,7 @@ from {{ cookiecutter.package_name }}.events.relay import Relay
 from {{ cookiecutter.package_name }}.features import default_extensions
 from {{ cookiecutter.package_name }}.infra.database import Database, close_database, open_database
 from {{ cookiecutter.package_name }}.settings import Settings
-from tests.asgi import serving
+from tests.asgi import AppFactory, serving
 from tests.broker import in_memory
 
 ITEMS = "/api/v1/items"
@@ -128,10 +127,10 @@ async def test_events_sent_longer_ago_than_the_retention_are_pruned(
 
 
 async def test_shutdown_publishes_what_the_outbox_still_holds(
-    settings: Settings, database: Database
+    make_app: AppFactory, settings: Settings, database: Database
 ) -> None:
     # The relay's next pass is an hour away: only the flush on shutdown can publish the event.
-    app: FastAPI = create_app(settings, extensions=in_memory(default_extensions()))
+    app: FastAPI = make_app(settings, extensions=in_memory(default_extensions()))
     async with serving(app) as client:
         await client.post(ITEMS, json={"name": "last"})
         assert [row.sent_at for row in await outbox(database)] == [None]

@@ -85,14 +85,25 @@ async def test_one_trace_holds_the_request_its_sql_and_its_outbound_call(
     assert request.name == "GET /lookup"
     assert request.attributes is not None
     assert request.attributes["http.route"] == "/lookup"
+{%- if cookiecutter.broker != "none" and cookiecutter.database != "none" %}
+    # The outbox relay's polls are traced apart from requests, each in a trace of its own.
+    clients = [
+        span
+        for span in spans(exporter, SpanKind.CLIENT)
+        if span.context.trace_id == request.context.trace_id
+    ]
+{%- else %}
     clients = spans(exporter, SpanKind.CLIENT)
+{%- endif %}
 {%- if cookiecutter.database != "none" %}
     assert any("SELECT" in span.name for span in clients)
 {%- endif %}
     assert any(span.name == "GET" for span in clients)
+{%- if cookiecutter.broker == "none" or cookiecutter.database == "none" %}
     assert {span.context.trace_id for span in exporter.get_finished_spans()} == {
         request.context.trace_id
     }
+{%- endif %}
 
 
 async def test_the_upstream_receives_the_trace_context(
