@@ -14,6 +14,7 @@ ANSWERS = json.loads(r"""{{ cookiecutter | jsonify }}""")
 PACKAGE = Path("src") / ANSWERS["package_name"]
 DATABASE = ANSWERS["database"]
 CACHE = ANSWERS["cache"]
+JOBS = ANSWERS["jobs"]
 BROKER = ANSWERS["broker"]
 DATABASES_WITH_VARIANTS = ("sqlite", "postgresql")
 
@@ -44,6 +45,21 @@ OUTAGE_FILES = [Path("tests") / "tcp_proxy.py"]
 # Files written once per database, as `<stem>_<database>.py`: the chosen one takes the plain name.
 VARIANT_FILES = [
     Path("tests") / "database.py",
+]
+JOBS_FILES = [
+    PACKAGE / "jobs",
+    PACKAGE / "worker.py",
+    PACKAGE / "scheduler.py",
+    Path("tests") / "jobs.py",
+    Path("tests") / "test_jobs.py",
+    Path("tests") / "test_worker.py",
+]
+# The items' quote column the example job fills in.
+JOBS_MIGRATION_FILES = [PACKAGE / "migrations" / "versions" / "0003_item_quotes.py"]
+JOBS_METRICS_FILES = [PACKAGE / "jobs" / "metrics.py"]
+JOBS_KUBERNETES_FILES = [
+    Path("deploy") / "k8s" / "worker.yaml",
+    Path("deploy") / "k8s" / "scheduler.yaml",
 ]
 CI_FILES = {
     "github": [Path(".github")],
@@ -80,7 +96,6 @@ CACHE_FILES = [
     PACKAGE / "cache",
     PACKAGE / "infra" / "redis.py",
     OBSERVABILITY / "cache_metrics.py",
-    Path("tests") / "redis_server.py",
     Path("tests") / "test_cache_metrics.py",
     Path("tests") / "test_cache_server.py",
     Path("tests") / "test_item_cache.py",
@@ -89,6 +104,8 @@ CACHE_FILES = [
     Path("tests") / "test_redis_outage.py",
     Path("tests") / "test_redis_rules.py",
 ]
+# The tests' Redis server, for the cache and the job queue alike.
+REDIS_FILES = [Path("tests") / "redis_server.py"]
 # Where the cache hooks into the example resource, which only a bake with a database has.
 ITEM_CACHE_FILES = [PACKAGE / "items" / "cache.py"]
 # Without a database the option is rate limiting only: nothing to cache.
@@ -153,11 +170,13 @@ def unneeded_files() -> list[Path]:
         paths += DATABASE_FILES
     if DATABASE != "postgresql":
         paths += POSTGRESQL_FILES
-    if DATABASE != "postgresql" and CACHE != "redis" and BROKER == "none":
+    if DATABASE != "postgresql" and CACHE != "redis" and BROKER == "none" and JOBS == "none":
         paths += SERVER_FILES
     # The broker's outage test is the outbox's: without a database it has none.
     if DATABASE != "postgresql" and CACHE != "redis" and (BROKER == "none" or DATABASE == "none"):
         paths += OUTAGE_FILES
+    if CACHE != "redis" and JOBS == "none":
+        paths += REDIS_FILES
     if CACHE != "redis":
         paths += CACHE_FILES + (ITEM_CACHE_FILES if DATABASE != "none" else [])
     else:
@@ -185,6 +204,14 @@ def unneeded_files() -> list[Path]:
         paths += METRICS_TRACING_FILES
     if ANSWERS["auth"] != "jwt":
         paths += AUTH_FILES
+    if JOBS == "none":
+        paths += JOBS_FILES
+        if DATABASE != "none":
+            paths += JOBS_MIGRATION_FILES
+        if ANSWERS["kubernetes"]:
+            paths += JOBS_KUBERNETES_FILES
+    elif not ANSWERS["metrics"]:
+        paths += JOBS_METRICS_FILES
     if BROKER == "none" or DATABASE == "none" or not ANSWERS["metrics"]:
         paths += BROKER_METRICS_FILES
     if BROKER == "none":
@@ -244,6 +271,12 @@ def next_steps() -> list[str]:
     ]
     if DATABASE == "postgresql":
         steps.append('  both need PostgreSQL on 127.0.0.1:5432 (README: "PostgreSQL")')
+    if JOBS == "taskiq":
+        package = ANSWERS["package_name"]
+        steps.append(
+            f"  run the job worker and scheduler:  uv run python -m {package}.worker"
+            f"  and  uv run python -m {package}.scheduler  (both need Redis on 127.0.0.1:6379)"
+        )
     if shutil.which("uv") is None:
         steps.append(
             "uv is not installed: `pipx install uv` or `python3 -m pip install --user uv` "

@@ -15,6 +15,7 @@ DATABASES = ("sqlite", "postgresql", "none")
 BROKERS = ("none", "rabbitmq", "nats")
 CACHES = ("none", "redis")
 AUTH = ("none", "jwt")
+JOBS = ("none", "taskiq")
 
 # Top-level modules of the service's dependencies, runtime and dev, read from its pyproject.toml
 # as this bake renders it (local_extensions.py); a package with one of these names shadows one.
@@ -105,6 +106,16 @@ def check_kubernetes(answers: dict[str, object]) -> str | None:
     return None
 
 
+def check_jobs(answers: dict[str, object]) -> str | None:
+    if answers["jobs"] != "none" and answers["database"] == "none":
+        return (
+            "jobs=taskiq needs a database: the example job enriches the stored items and the "
+            "scheduled sweep finds the items it missed (choose database=sqlite or postgresql, "
+            "or jobs=none; a stateless service adds its own worker later, see docs/options.md)"
+        )
+    return None
+
+
 def main() -> int:
     checks = (
         check_slug(ANSWERS["project_slug"]),
@@ -115,7 +126,9 @@ def main() -> int:
         check_choice("broker", ANSWERS["broker"], BROKERS),
         check_choice("cache", ANSWERS["cache"], CACHES),
         check_choice("auth", ANSWERS["auth"], AUTH),
+        check_choice("jobs", ANSWERS["jobs"], JOBS),
         check_kubernetes(ANSWERS),
+        check_jobs(ANSWERS),
     )
     errors = [error for error in checks if error]
     for error in errors:

@@ -7,9 +7,12 @@ job), docker x kubernetes, kubernetes x database (the Secret and the migration i
 metrics x database (the pool gauges), tracing x database (the SQL spans), auth x database
 (the items routes need a token and a scope; without a database only /api/v1/me does),
 cache x database (cache-aside reads on SQLite and PostgreSQL, rate limiting only without a
-database; the Redis service in CI and the Secret) and broker x database (the outbox on
+database; the Redis service in CI and the Secret), jobs x database, cache, metrics and
+kubernetes (the worker on SQLite and on PostgreSQL, beside the cache on one Redis and alone on
+it, with and without its metrics, its Deployments), broker x database (the outbox on
 PostgreSQL, whose relay locks rows with `FOR UPDATE SKIP LOCKED`, and on SQLite; direct
-publishing without a database; each broker's CI service, compose service and Secret).
+publishing without a database; each broker's CI service, compose service and Secret) and
+jobs x broker (the job's migration after the outbox's, the worker beside the relay).
 The pairings that change only CI and container files are validated in test_files.py instead.
 
 Each combination's checks run on the Python it declares (on the newest this machine has when it
@@ -34,6 +37,7 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "metrics": True,
         "tracing": True,
         "auth": "jwt",
+        "jobs": "taskiq",
         "license": "Apache-2.0",
         "init_git": True,
         "cache": "redis",
@@ -60,6 +64,8 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "metrics": False,
         "license": "BSD-3-Clause",
         "init_git": False,
+        # The job worker without the cache (Redis for the queue alone) and without metrics.
+        "jobs": "taskiq",
     },
     "no-database": {
         "database": "none",
@@ -86,6 +92,7 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "init_git": False,
         "python_version": "3.11",
         "cache": "redis",
+        "jobs": "taskiq",
         "broker": "nats",
     },
 }

@@ -214,7 +214,8 @@ def test_baked_project_passes_its_own_checks(
     if "pytest" in tool:
         if COMBINATIONS[name].get("database") == "postgresql":
             require_postgres()
-        if COMBINATIONS[name].get("cache") == "redis":
+        answers = COMBINATIONS[name]
+        if answers.get("cache") == "redis" or answers.get("jobs") == "taskiq":
             require_redis()
         # Without a database no test of the broker option needs its server.
         if COMBINATIONS[name].get("database", "sqlite") != "none":

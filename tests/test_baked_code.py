@@ -47,6 +47,12 @@ FRAMEWORK_NAMES = [
     "requires_token",
     "requires_scopes",
     "FORBIDDEN",
+    # taskiq's middleware hooks (jobs option): its receiver and kicker call them by name.
+    "pre_execute",
+    "post_execute",
+    "post_send",
+    "on_send",
+    "make_delay",
 ]
 # Routes and validators are called by FastAPI and pydantic; the functions registered for
 # SQLAlchemy's events (the broker option's outbox), by SQLAlchemy.

@@ -156,6 +156,28 @@ def test_every_ci_pairing_is_valid_and_runs_what_the_project_needs(
     assert ("docker build" in pipeline) == docker
 
 
+@pytest.mark.parametrize("ci", ["github", "gitlab"])
+def test_jobs_without_the_cache_bring_redis_to_ci_compose_and_the_cluster(
+    tmp_path: Path, ci: str
+) -> None:
+    """No combination runs jobs without the cache: its Redis must still come from somewhere."""
+    project = bake_quietly(
+        tmp_path, ci=ci, database="postgresql", jobs="taskiq", kubernetes=True, cache="none"
+    )
+    failures = validate(project)
+    assert not failures, "\n".join(failures)
+    pipeline = (
+        project / (".gitlab-ci.yml" if ci == "gitlab" else ".github/workflows/ci.yml")
+    ).read_text()
+    assert "image: redis:" in pipeline or "name: redis:" in pipeline
+    assert "TEST_REDIS_URL: redis://" in pipeline
+    compose = (project / "compose.yaml").read_text()
+    for service in ("redis:", "worker:", "scheduler:"):
+        assert f"\n  {service}" in compose
+    assert "REDIS_URL: redis://" in (project / "deploy" / "k8s" / "secret.yaml").read_text()
+    assert not (project / "src" / "orders_service" / "cache").exists()
+
+
 PYTEST_COMMAND = re.compile(r"^\s*(?:- |run: )?uv run pytest(.*)$", re.MULTILINE)
 
 

@@ -167,6 +167,11 @@ BAD_ANSWERS: list[Any] = [
         "kubernetes runs several replicas, and they cannot share one SQLite file",
         id="kubernetes-with-sqlite",
     ),
+    pytest.param(
+        {"jobs": "taskiq", "database": "none"},
+        "jobs=taskiq needs a database: the example job enriches the stored items",
+        id="jobs-without-database",
+    ),
 ]
 
 

@@ -176,6 +176,23 @@ OPTION_FILES: dict[str, list[str]] = {
     ],
     "tracing": ["src/{package}/observability/tracing.py", "tests/test_tracing.py"],
     "tracing with a database": ["src/{package}/observability/database_tracing.py"],
+    "jobs=taskiq": [
+        "src/{package}/jobs/__init__.py",
+        "src/{package}/jobs/broker.py",
+        "src/{package}/jobs/delivery.py",
+        "src/{package}/jobs/extension.py",
+        "src/{package}/jobs/queue.py",
+        "src/{package}/jobs/repository.py",
+        "src/{package}/jobs/tasks.py",
+        "src/{package}/worker.py",
+        "src/{package}/scheduler.py",
+        "src/{package}/migrations/versions/0003_item_quotes.py",
+        "tests/jobs.py",
+        "tests/test_jobs.py",
+        "tests/test_worker.py",
+    ],
+    "jobs=taskiq with metrics": ["src/{package}/jobs/metrics.py"],
+    "jobs=taskiq on kubernetes": ["deploy/k8s/worker.yaml", "deploy/k8s/scheduler.yaml"],
     "metrics and tracing": ["tests/test_counted_once.py"],
     "auth=jwt": [
         "src/{package}/auth/__init__.py",
@@ -220,7 +237,6 @@ OPTION_FILES: dict[str, list[str]] = {
         "src/{package}/cache/guard.py",
         "src/{package}/cache/rate_limit.py",
         "src/{package}/infra/redis.py",
-        "tests/redis_server.py",
         "tests/test_cache_server.py",
         "tests/test_rate_limit.py",
         "tests/test_redis_guard.py",
@@ -240,8 +256,11 @@ OPTION_FILES: dict[str, list[str]] = {
         "src/{package}/observability/broker_metrics.py",
         "tests/test_broker_metrics.py",
     ],
+    "Redis (cache or jobs)": ["tests/redis_server.py"],
     "a server to run locally (PostgreSQL, Redis or a broker)": ["compose.yaml"],
-    "an outage test (PostgreSQL, Redis, or the broker's outbox)": ["tests/tcp_proxy.py"],
+    "an outage test (PostgreSQL, the cache's Redis, or the broker's outbox)": [
+        "tests/tcp_proxy.py"
+    ],
 }
 LICENSE_TITLES = {
     "MIT": "MIT License",
@@ -271,6 +290,9 @@ def chosen_options(answer: dict[str, Any]) -> set[str]:
         "metrics with a database": answer["metrics"] and answer["database"] != "none",
         "tracing": answer["tracing"],
         "tracing with a database": answer["tracing"] and answer["database"] != "none",
+        "jobs=taskiq": answer["jobs"] == "taskiq",
+        "jobs=taskiq with metrics": answer["jobs"] == "taskiq" and answer["metrics"],
+        "jobs=taskiq on kubernetes": answer["jobs"] == "taskiq" and answer["kubernetes"],
         "metrics and tracing": answer["metrics"] and answer["tracing"],
         "auth=jwt": answer["auth"] == "jwt",
         "license other than proprietary": answer["license"] != "proprietary",
@@ -283,11 +305,13 @@ def chosen_options(answer: dict[str, Any]) -> set[str]:
         "broker with a database and metrics": answer["broker"] != "none"
         and answer["database"] != "none"
         and answer["metrics"],
+        "Redis (cache or jobs)": answer["cache"] == "redis" or answer["jobs"] == "taskiq",
         "a server to run locally (PostgreSQL, Redis or a broker)": answer["database"]
         == "postgresql"
         or answer["cache"] == "redis"
+        or answer["jobs"] == "taskiq"
         or answer["broker"] != "none",
-        "an outage test (PostgreSQL, Redis, or the broker's outbox)": answer["database"]
+        "an outage test (PostgreSQL, the cache's Redis, or the broker's outbox)": answer["database"]
         == "postgresql"
         or answer["cache"] == "redis"
         or (answer["broker"] != "none" and answer["database"] != "none"),
@@ -322,6 +346,7 @@ def test_makefile_offers_the_tasks_the_project_has(bake: Callable[[str], Path], 
     assert everyday | {"audit", "ci"} <= targets
     assert ("migrate" in targets) == (answers(name)["database"] != "none")
     assert ("image" in targets) == answers(name)["docker"]
+    assert ("worker" in targets) == (answers(name)["jobs"] == "taskiq")
     assert "uv run pytest --cov" in makefile
 
 
@@ -388,7 +413,17 @@ OPTION_PHRASES = [
     Phrases(
         "cache",
         lambda a: a.get("cache", "none") == "none",
-        re.compile(r"\bredis\b|rate.limit|ratelimit|\b429\b", re.I),
+        re.compile(r"rate.limit|ratelimit|\b429\b", re.I),
+    ),
+    Phrases(
+        "Redis (cache or jobs)",
+        lambda a: a.get("cache", "none") == "none" and a.get("jobs", "none") == "none",
+        re.compile(r"\bredis\b", re.I),
+    ),
+    Phrases(
+        "jobs",
+        lambda a: a.get("jobs", "none") == "none",
+        re.compile(r"taskiq|enrich|\bjobs_|\.worker\b|scheduler|background job", re.I),
     ),
     Phrases(
         "broker",

@@ -1,4 +1,5 @@
-{%- set real = (["a real migrated database"] if cookiecutter.database != "none" else []) + (["Redis"] if cookiecutter.cache == "redis" else []) + (["the broker"] if cookiecutter.broker != "none" else []) -%}
+{%- set redis = cookiecutter.cache == "redis" or cookiecutter.jobs == "taskiq" -%}
+{%- set real = (["a real migrated database"] if cookiecutter.database != "none" else []) + (["Redis"] if redis else []) + (["the broker"] if cookiecutter.broker != "none" else []) -%}
 {%- if real | length > 1 -%}
 """Fixtures: the real app with its lifespan, {{ real[:-1] | join(", ") }} and {{ real[-1] }}, a
 fake upstream."""
@@ -32,8 +33,11 @@ from tests.asgi import AppFactory, serving
 from tests.asgi import serving
 {% endif -%}
 from tests.fakes import UPSTREAM, FakeUpstream
+{%- if cookiecutter.jobs == "taskiq" %}
+from tests.jobs import HeldJobQueue
+{%- endif %}
 
-{% set plugins = ["tests.loop_stalls", "tests.slow"] + (["tests.database"] if cookiecutter.database != "none" else []) + (["tests.redis_server"] if cookiecutter.cache == "redis" else []) + (["tests.broker"] if cookiecutter.broker != "none" else []) -%}
+{% set plugins = ["tests.loop_stalls", "tests.slow"] + (["tests.database"] if cookiecutter.database != "none" else []) + (["tests.redis_server"] if redis else []) + (["tests.broker"] if cookiecutter.broker != "none" else []) -%}
 {%- if plugins | length > 4 -%}
 pytest_plugins = [
 {%- for plugin in plugins %}
@@ -57,7 +61,9 @@ TEST_SETTINGS: dict[str, Any] = {
 {%- if cookiecutter.cache == "redis" %}
     # The rate limiter stays on, far above what any test but its own sends.
     "rate_limit_requests": 10_000,
-    # A loaded machine must not pass for a slow Redis; the outage tests set their own.
+{%- endif %}
+{%- if redis %}
+    # A loaded machine must not pass for a slow Redis{% if cookiecutter.cache == "redis" %}; the outage tests set their own{% endif %}.
     "redis_socket_connect_timeout": 10.0,
     "redis_socket_timeout": 10.0,
 {%- endif %}
@@ -71,6 +77,25 @@ def blockbuster() -> Iterator[BlockBuster]:
         yield bb
 
 
+{% if cookiecutter.jobs == "taskiq" -%}
+@pytest.fixture(autouse=True)
+def held_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Apps built in a test enqueue into a queue that keeps the jobs and runs none, rather than
+    into the real server; tests/test_jobs.py and tests/test_worker.py run them."""
+    target = "{{ cookiecutter.package_name }}.jobs.broker.build_queue"
+    monkeypatch.setattr(target, lambda settings: HeldJobQueue())
+
+
+{% endif -%}
+{% if cookiecutter.auth == "jwt" -%}
+@pytest.fixture
+def identity_server() -> Iterator[identity.IdentityServer]:
+    """The identity provider on 127.0.0.1, for a service in another process."""
+    with identity.IdentityServer() as server:
+        yield server
+
+
+{% endif -%}
 @pytest.fixture
 def changes() -> dict[str, Any]:
     """Settings a test changes, by parametrizing `changes`; the app is still built by fixtures,
@@ -79,13 +104,15 @@ def changes() -> dict[str, Any]:
 
 
 @pytest.fixture
-{%- if cookiecutter.database != "none" or cookiecutter.cache == "redis" or cookiecutter.broker != "none" %}
+{%- if cookiecutter.database != "none" or redis or cookiecutter.broker != "none" %}
 def settings(
 {%- if cookiecutter.database != "none" %}
     database_url: str,
 {%- endif %}
-{%- if cookiecutter.cache == "redis" %}
+{%- if redis %}
     redis_url: str,
+{%- endif %}
+{%- if cookiecutter.cache == "redis" %}
     redis_prefix: str,
 {%- endif %}
 {%- if cookiecutter.broker != "none" %}
@@ -100,8 +127,10 @@ def settings(
 {%- if cookiecutter.database != "none" %}
         database_url=database_url,
 {%- endif %}
-{%- if cookiecutter.cache == "redis" %}
+{%- if redis %}
         redis_url=redis_url,
+{%- endif %}
+{%- if cookiecutter.cache == "redis" %}
         redis_key_prefix=redis_prefix,
 {%- endif %}
 {%- if cookiecutter.broker != "none" %}

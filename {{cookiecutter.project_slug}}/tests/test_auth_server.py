@@ -17,12 +17,6 @@ pytestmark = [pytest.mark.slow, pytest.mark.server]
 
 
 @pytest.fixture
-def identity_server() -> Iterator[IdentityServer]:
-    with IdentityServer() as server:
-        yield server
-
-
-@pytest.fixture
 {%- if cookiecutter.database != "none" %}
 def service(
     settings: Settings, identity_server: IdentityServer, tmp_path: Path

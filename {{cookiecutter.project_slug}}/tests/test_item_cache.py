@@ -24,6 +24,9 @@ from {{ cookiecutter.package_name }}.cache.events import CacheEvents, Lookup
 from {{ cookiecutter.package_name }}.cache.extension import CacheExtension
 from {{ cookiecutter.package_name }}.items.cache import ItemCache, get_item_cache
 from {{ cookiecutter.package_name }}.items.schemas import ItemRead
+{%- if cookiecutter.jobs == "taskiq" %}
+from {{ cookiecutter.package_name }}.jobs.extension import JobsExtension
+{%- endif %}
 from {{ cookiecutter.package_name }}.settings import Settings
 from tests.asgi import serving
 from tests.fakes import FakeUpstream
@@ -69,8 +72,9 @@ def events() -> Recorded:
 
 @pytest.fixture
 def app(settings: Settings, upstream: FakeUpstream, events: Recorded) -> FastAPI:
-    # The cache alone, observed by `events`{% if cookiecutter.auth == "jwt" %}; the items routes also need the token check{% endif %}.
-    extensions = [{% if cookiecutter.auth == "jwt" %}AuthExtension(), {% endif %}CacheExtension(events)]
+    # The cache alone, observed by `events`{% if cookiecutter.auth == "jwt" %}; the items routes also need the token check{% endif %}{% if cookiecutter.jobs == "taskiq" %}{% if cookiecutter.auth == "jwt" %} and{% else %}; creating an item also needs{% endif %} the
+    # job queue (a held one: tests/conftest.py){% endif %}.
+    extensions = [{% if cookiecutter.auth == "jwt" %}AuthExtension(), {% endif %}CacheExtension(events){% if cookiecutter.jobs == "taskiq" %}, JobsExtension(){% endif %}]
     return create_app(
         settings, http_transport=httpx2.MockTransport(upstream), extensions=extensions
     )

@@ -17,6 +17,9 @@ from {{ cookiecutter.package_name }}.auth.extension import AuthExtension
 {%- endif %}
 from {{ cookiecutter.package_name }}.cache.events import CacheEvents
 from {{ cookiecutter.package_name }}.cache.extension import CacheExtension
+{%- if cookiecutter.jobs == "taskiq" %}
+from {{ cookiecutter.package_name }}.jobs.extension import JobsExtension
+{%- endif %}
 from {{ cookiecutter.package_name }}.settings import Settings
 from tests.asgi import serving
 from tests.fakes import FakeUpstream
@@ -84,7 +87,7 @@ async def test_an_outage_is_survived_reported_and_recovered_from(
     app = create_app(
         through(settings, f"redis://127.0.0.1:{proxy.port}/{db_number}"),
         http_transport=httpx2.MockTransport(upstream),
-        extensions=[{% if cookiecutter.auth == "jwt" %}AuthExtension(), {% endif %}CacheExtension(events)],
+        extensions=[{% if cookiecutter.auth == "jwt" %}AuthExtension(), {% endif %}CacheExtension(events){% if cookiecutter.jobs == "taskiq" %}, JobsExtension(){% endif %}],
     )
     async with serving(app) as client:
 {%- if cookiecutter.database != "none" %}

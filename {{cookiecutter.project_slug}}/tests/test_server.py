@@ -4,9 +4,6 @@ import signal
 import subprocess
 import sys
 import time
-{%- if cookiecutter.auth == "jwt" %}
-from collections.abc import Iterator
-{%- endif %}
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -33,12 +30,6 @@ CLEAN_EXIT = (0, -signal.SIGTERM)
 
 
 {% if cookiecutter.auth == "jwt" -%}
-@pytest.fixture
-def identity_server() -> Iterator[IdentityServer]:
-    with IdentityServer() as server:
-        yield server
-
-
 @pytest.fixture
 def env(settings: Settings, identity_server: IdentityServer) -> dict[str, str]:
     """The test's settings that a process cannot guess: {% if cookiecutter.database != "none" %}where its database is{% else %}its secrets{% endif %}, and

@@ -14,6 +14,9 @@ from {{ cookiecutter.package_name }}.cache.extension import CacheExtension
 from {{ cookiecutter.package_name }}.events.extension import EventsExtension
 {% endif -%}
 from {{ cookiecutter.package_name }}.extension import Extension
+{%- if cookiecutter.jobs == "taskiq" %}
+from {{ cookiecutter.package_name }}.jobs.extension import JobsExtension
+{%- endif %}
 {%- if cookiecutter.broker != "none" and cookiecutter.database != "none" and cookiecutter.metrics %}
 from {{ cookiecutter.package_name }}.observability.broker_metrics import BrokerMetrics
 {%- endif %}
@@ -37,7 +40,7 @@ from {{ cookiecutter.package_name }}.observability.tracing import (
     tracer_provider,
 )
 {%- endif %}
-{% if cookiecutter.metrics or cookiecutter.tracing or cookiecutter.auth == "jwt" or cookiecutter.cache == "redis" or cookiecutter.broker != "none" %}
+{% if cookiecutter.metrics or cookiecutter.tracing or cookiecutter.auth == "jwt" or cookiecutter.cache == "redis" or cookiecutter.jobs == "taskiq" or cookiecutter.broker != "none" %}
 {% if cookiecutter.tracing %}
 def default_extensions(span_exporter: SpanExporter | None = None) -> list[Extension]:
     """A fresh set for each app, which owns what they hold. `span_exporter` receives the spans
@@ -72,6 +75,11 @@ def default_extensions() -> list[Extension]:
         CacheExtension(CacheMetrics(metrics)),
 {%- elif cookiecutter.cache == "redis" %}
         CacheExtension(),
+{%- endif %}
+{%- if cookiecutter.jobs == "taskiq" and cookiecutter.metrics %}
+        JobsExtension(metrics),
+{%- elif cookiecutter.jobs == "taskiq" %}
+        JobsExtension(),
 {%- endif %}
 {%- if cookiecutter.broker != "none" and cookiecutter.database != "none" and cookiecutter.metrics %}
         EventsExtension(BrokerMetrics(metrics)),

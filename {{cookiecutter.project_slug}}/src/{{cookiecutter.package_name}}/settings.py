@@ -1,13 +1,21 @@
 """All configuration in one typed object, read from the environment and `.env`."""
 
+{% if cookiecutter.jobs == "taskiq" -%}
+from datetime import UTC, datetime
+{% endif -%}
 from typing import Literal
 
 {% if cookiecutter.cache == "redis" -%}
-from pydantic import AnyHttpUrl, Field, IPvAnyNetwork, SecretStr{% if cookiecutter.auth == "jwt" %}, field_validator{% endif %}
+from pydantic import AnyHttpUrl, Field, IPvAnyNetwork, SecretStr{% if cookiecutter.auth == "jwt" or cookiecutter.jobs == "taskiq" %}, field_validator{% endif %}
+{% elif cookiecutter.jobs == "taskiq" -%}
+from pydantic import AnyHttpUrl, Field, SecretStr{% if cookiecutter.auth == "jwt" or cookiecutter.jobs == "taskiq" %}, field_validator{% endif %}
 {% else -%}
 from pydantic import AnyHttpUrl, Field{% if cookiecutter.database != "none" or cookiecutter.broker != "none" %}, SecretStr{% endif %}{% if cookiecutter.auth == "jwt" %}, field_validator{% endif %}
 {% endif -%}
 from pydantic_settings import BaseSettings, SettingsConfigDict
+{%- if cookiecutter.jobs == "taskiq" %}
+from taskiq.cli.scheduler.run import CronValueError, is_cron_task_now
+{%- endif %}
 {%- if cookiecutter.database == "postgresql" %}
 
 # The server `docker compose up` starts; deployments set the URL in the environment.
@@ -145,15 +153,23 @@ class Settings(BaseSettings):
     # The loop-lag monitor wakes every interval and warns when a wake-up comes this late.
     loop_lag_interval: float = Field(default=0.1, gt=0)
     loop_lag_threshold: float = Field(default=0.1, gt=0)
-{%- if cookiecutter.cache == "redis" %}
+{%- if cookiecutter.cache == "redis" or cookiecutter.jobs == "taskiq" %}
 
-    # Redis, for {% if cookiecutter.database != "none" %}the item cache and {% endif %}rate limiting. A secret: the URL may hold a password.
+    # Redis, for {% if cookiecutter.cache == "redis" %}{% if cookiecutter.database != "none" %}the item cache and {% endif %}rate limiting{% endif %}{% if cookiecutter.cache == "redis" and cookiecutter.jobs == "taskiq" %}, and {% endif %}{% if cookiecutter.jobs == "taskiq" %}the job queue{% endif %}.
+    # A secret: the URL may hold a password.
     redis_url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+{%- if cookiecutter.cache == "redis" %}
     # Seconds to connect and to wait for each answer (and for a free pooled connection):
     # a slow Redis is treated as an absent one, and the service goes on without it.
+{%- else %}
+    # Seconds to connect and to wait for each answer: an enqueue to a Redis that is down fails
+    # quickly (the scheduled sweep enqueues the job later).
+{%- endif %}
     redis_socket_connect_timeout: float = Field(default=0.5, gt=0)
     redis_socket_timeout: float = Field(default=0.5, gt=0)
     redis_max_connections: int = Field(default=50, gt=0)
+{%- endif %}
+{%- if cookiecutter.cache == "redis" %}
     # Every key the service writes starts with this, so that services can share one Redis.
     redis_key_prefix: str = "{{ cookiecutter.package_name }}:"
     # After a failed call the service leaves Redis alone this long before trying again.
@@ -169,6 +185,30 @@ class Settings(BaseSettings):
     rate_limit_window: int = Field(default=60, gt=0)
     # Proxies (addresses or networks) whose X-Forwarded-For names the real client.
     rate_limit_trusted_proxies: list[IPvAnyNetwork] = []
+{%- endif %}
+{%- if cookiecutter.jobs == "taskiq" %}
+
+    # Background jobs (worker.py), on a Redis stream of this name; several services may share
+    # one Redis.
+    jobs_queue: str = "{{ cookiecutter.package_name }}.jobs"
+    # A failing job runs at most this many times in all, waiting a random time up to
+    # base * 2**retry (capped at max_delay) between runs; then it is recorded as failed
+    # (README: Background jobs).
+    jobs_max_attempts: int = Field(default=4, ge=1, le=20)
+    jobs_retry_base_delay: float = Field(default=1.0, ge=0)
+    jobs_retry_max_delay: float = Field(default=30.0, ge=0)
+    # Jobs one worker process runs at once.
+    jobs_concurrency: int = Field(default=10, gt=0)
+    # On SIGTERM the worker takes no new job and waits this long for the running ones; a job
+    # still running then is left unacknowledged, and runs again on another worker.
+    jobs_shutdown_grace: float = Field(default=20.0, ge=0)
+    # A job taken by a worker that died is handed to another after this many seconds: keep it
+    # above the longest job, or a slow job runs twice at once.
+    jobs_redelivery_after: float = Field(default=60.0, gt=0)
+    # When the scheduler enqueues the sweep that enriches items a lost enqueue left behind.
+    jobs_sweep_cron: str = "*/5 * * * *"
+    # The worker's own HTTP port: /health/live, /health/ready{% if cookiecutter.metrics %} and /metrics{% endif %}.
+    jobs_worker_port: int = Field(default=8001, gt=0, lt=65536)
 {%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
 
@@ -196,5 +236,24 @@ class Settings(BaseSettings):
             raise ValueError(f"{', '.join(refused)} not allowed; choose from {allowed}")
         if not value:
             raise ValueError("at least one algorithm is needed")
+        return value
+{%- endif %}
+{%- if cookiecutter.jobs == "taskiq" %}
+
+    # The scheduler would only log a warning at each tick of a cron it cannot read, and never
+    # run the job: refuse it at start-up instead.
+    @field_validator("jobs_sweep_cron")
+    @classmethod
+    def _is_a_cron_expression(cls, value: str) -> str:
+        fields = value.split()
+        try:
+            if len(fields) != 5:
+                raise CronValueError(f"{len(fields)} fields")
+            is_cron_task_now(value, datetime.now(UTC))
+        except CronValueError as error:
+            raise ValueError(
+                f"{value!r} is not a cron expression of five fields "
+                f"(minute hour day-of-month month day-of-week): {error}"
+            ) from None
         return value
 {%- endif %}

@@ -14,7 +14,7 @@ from sqlalchemy import Result, bindparam, func, select
 from {{ cookiecutter.package_name }}.infra.database import Database
 from {{ cookiecutter.package_name }}.items.models import Item
 
-COLUMNS = (Item.id, Item.name, Item.description, Item.created_at, Item.updated_at)
+COLUMNS = (Item.id, Item.name, Item.description, {% if cookiecutter.jobs == "taskiq" %}Item.quote, {% endif %}Item.created_at, Item.updated_at)
 BY_ID = select(*COLUMNS).where(Item.id == bindparam("item_id"))
 PAGE = (
     select(*COLUMNS).where(Item.id > bindparam("after")).order_by(Item.id).limit(bindparam("limit"))

@@ -28,6 +28,9 @@ from {{ cookiecutter.package_name }}.items.schemas import (
     ItemRead,
     ItemUpdate,
 )
+{%- if cookiecutter.jobs == "taskiq" %}
+from {{ cookiecutter.package_name }}.jobs.extension import JobsDep
+{%- endif %}
 from {{ cookiecutter.package_name }}.pagination import NEXT_LINK, Cursor, IncludeTotal, next_link
 from {{ cookiecutter.package_name }}.resources import DatabaseDep
 
@@ -66,8 +69,15 @@ PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=CONFLICT)
 {%- endif %}
+{%- if cookiecutter.jobs == "taskiq" %}
+async def create_item(database: DatabaseDep, jobs: JobsDep, data: ItemCreate) -> ItemRead:
+    item = await service.create_item(database, data)
+    await jobs.enrich_later(item.id)  # after the commit: the worker must find the item
+    return item
+{%- else %}
 async def create_item(database: DatabaseDep, data: ItemCreate) -> ItemRead:
     return await service.create_item(database, data)
+{%- endif %}
 
 
 @router.get("", responses=NEXT_LINK)

@@ -51,6 +51,10 @@ class ItemRead(BaseModel):
     id: int
     name: str
     description: str | None
+{%- if cookiecutter.jobs == "taskiq" %}
+    # The quote of the day when the item was created; null until the worker has stored it.
+    quote: str | None
+{%- endif %}
     created_at: datetime
     updated_at: datetime
 

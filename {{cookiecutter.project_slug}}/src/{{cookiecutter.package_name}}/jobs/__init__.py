@@ -1,0 +1,1 @@
+"""Background and scheduled jobs, run by the worker (worker.py) rather than the web process."""
