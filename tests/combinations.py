@@ -10,9 +10,11 @@ cache x database (cache-aside reads on SQLite and PostgreSQL, rate limiting only
 database; the Redis service in CI and the Secret), jobs x database, cache, metrics and
 kubernetes (the worker on SQLite and on PostgreSQL, beside the cache on one Redis and alone on
 it, with and without its metrics, its Deployments), broker x database (the outbox on
-PostgreSQL, whose relay locks rows with `FOR UPDATE SKIP LOCKED`, and on SQLite; direct
-publishing without a database; each broker's CI service, compose service and Secret) and
-jobs x broker (the job's migration after the outbox's, the worker beside the relay).
+PostgreSQL, whose relay locks rows with `FOR UPDATE SKIP LOCKED`, with RabbitMQ and with NATS,
+and on SQLite; without a database only the connection and readiness; each broker's CI service,
+compose service and Secret), broker x auth and tracing (the broker tests' apps hold the token
+check; the relay's polls traced apart from requests) and jobs x broker (the job's migration
+after the outbox's, the worker beside the relay).
 The pairings that change only CI and container files are validated in test_files.py instead.
 
 Each combination's checks run on the Python it declares (on the newest this machine has when it
@@ -38,6 +40,7 @@ COMBINATIONS: dict[str, dict[str, Any]] = {
         "tracing": True,
         "auth": "jwt",
         "jobs": "taskiq",
+        "broker": "nats",
         "license": "Apache-2.0",
         "init_git": True,
         "cache": "redis",
