@@ -6,6 +6,9 @@ SHELL := /bin/bash
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 export PATH := $(dir $(UV)):$(PATH)
 BAKE_DIR := build
+# Test workers: one more than the cores, as much of a bake's checks waits on servers and
+# subprocesses rather than computing.
+WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 PORT ?= 8000
 
 .PHONY: help
@@ -28,7 +31,7 @@ serve: .venv ## Generate a service with the defaults into build/ and serve it on
 
 .PHONY: test
 test: .venv ## Run the template's whole test suite (bakes every combination, runs its checks)
-	$(UV) run pytest -n auto --dist loadgroup
+	$(UV) run pytest -n $(WORKERS) --dist loadgroup
 
 .PHONY: bench
 bench: .venv ## Measure the generated service beside a bare FastAPI app (about 5 min; installs wrk)
