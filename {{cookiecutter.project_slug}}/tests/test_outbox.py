@@ -16,6 +16,9 @@ from {{ cookiecutter.package_name }}.events.outbox import OutboxMessage
 from {{ cookiecutter.package_name }}.events.relay import Relay
 from {{ cookiecutter.package_name }}.features import default_extensions
 from {{ cookiecutter.package_name }}.infra.database import Database, close_database, open_database
+{%- if cookiecutter.jobs == "taskiq" %}
+from {{ cookiecutter.package_name }}.jobs.repository import set_quote
+{%- endif %}
 from {{ cookiecutter.package_name }}.settings import Settings
 from tests.asgi import AppFactory, serving
 from tests.broker import in_memory
@@ -66,6 +69,30 @@ async def test_each_change_leaves_its_event_in_the_outbox(
     assert events[1].data.description == "toothed"
     assert len({row.message_id for row in rows}) == 3
     assert all(row.message_id == event.id for row, event in zip(rows, events, strict=True))
+
+
+async def test_an_update_that_changes_nothing_leaves_no_event(
+    client: httpx2.AsyncClient, database: Database
+) -> None:
+    created = await client.post(ITEMS, json={"name": "gear"})
+    unchanged = await client.patch(f"{ITEMS}/{created.json()['id']}", json={"name": "gear"})
+    assert unchanged.status_code == 200
+    assert [row.type for row in await outbox(database)] == ["items.created"]
+
+
+{%- if cookiecutter.jobs == "taskiq" %}
+
+
+async def test_the_job_that_enriches_an_item_records_its_update_once(
+    client: httpx2.AsyncClient, database: Database
+) -> None:
+    item_id = (await client.post(ITEMS, json={"name": "gear"})).json()["id"]
+    async with database.sessions() as session:
+        assert await set_quote(session, item_id, "Slow and steady. (Aesop)")
+    async with database.sessions() as session:
+        assert not await set_quote(session, item_id, "Again. (Nobody)")
+    assert [row.type for row in await outbox(database)] == ["items.created", "items.updated"]
+{%- endif %}
 
 
 async def test_a_change_rolled_back_leaves_no_event(

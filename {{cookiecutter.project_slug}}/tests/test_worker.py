@@ -18,10 +18,13 @@ from pydantic import SecretStr
 from redis import Redis
 
 from {{ cookiecutter.package_name }}.app import create_app
+{%- if cookiecutter.broker != "none" %}
+from {{ cookiecutter.package_name }}.events.extension import EventsExtension
+{%- endif %}
 from {{ cookiecutter.package_name }}.jobs.broker import build_queue
 from {{ cookiecutter.package_name }}.jobs.extension import JobsExtension
 from {{ cookiecutter.package_name }}.settings import Settings
-from {{ cookiecutter.package_name }}.worker import create_worker_app
+from {{ cookiecutter.package_name }}.worker import create_worker_app{% if cookiecutter.broker != "none" %}, worker_extensions{% endif %}
 from tests.asgi import serving
 from tests.fakes import FakeUpstream
 {%- if cookiecutter.auth == "jwt" %}
@@ -212,3 +215,12 @@ async def test_the_worker_runs_a_job_in_process_without_blocking_its_loop(
         # The worker serves its probes{% if cookiecutter.metrics %} and metrics{% endif %}, none of the API's or the extensions' routes.
         for path in ("/api/v1/quotes/today", item_url{% if cookiecutter.auth == "jwt" %}, "/api/v1/me"{% endif %}, "/docs"):
             assert (await probes.get(path)).status_code == 404, path
+{%- if cookiecutter.broker != "none" %}
+
+
+def test_the_worker_leaves_the_broker_to_the_api() -> None:
+    # One relay and one consumer per service, in the API: the worker runs jobs only.
+    parts = worker_extensions()
+    assert any(isinstance(part, JobsExtension) for part in parts)
+    assert not any(isinstance(part, EventsExtension) for part in parts)
+{%- endif %}

@@ -35,6 +35,9 @@ from {{ cookiecutter.package_name }}.errors import (
     ServiceUnavailableError,
     problem_response,
 )
+{%- if cookiecutter.broker != "none" %}
+from {{ cookiecutter.package_name }}.events.extension import EventsExtension
+{%- endif %}
 from {{ cookiecutter.package_name }}.extension import Extension, Extensions
 from {{ cookiecutter.package_name }}.features import default_extensions
 from {{ cookiecutter.package_name }}.health.router import HealthStatus, ready
@@ -152,6 +155,17 @@ async def cancel(task: asyncio.Task[None]) -> None:
 {%- endif %}
 
 
+def worker_extensions() -> list[Extension]:
+    """The optional parts the worker runs: features.py's list{% if cookiecutter.broker != "none" %}, less the broker's. The API's
+    processes own it: a relay here would publish the outbox a second time (SQLite has no row
+    locks to stop it), and a consumer here would compete for the API's messages{% endif %}."""
+{%- if cookiecutter.broker != "none" %}
+    return [part for part in default_extensions() if not isinstance(part, EventsExtension)]
+{%- else %}
+    return default_extensions()
+{%- endif %}
+
+
 def create_worker_app(
     settings: Settings | None = None,
     *,
@@ -161,7 +175,7 @@ def create_worker_app(
     """The worker, as an ASGI app whose lifespan consumes jobs and whose routes are its probes.
     The arguments are create_app's; `extensions` must include a JobsExtension."""
     settings = settings or Settings()
-    parts = Extensions(default_extensions() if extensions is None else extensions)
+    parts = Extensions(worker_extensions() if extensions is None else extensions)
     configure_logging(settings, *parts.log_filters())
     jobs = parts.get(JobsExtension)
     jobs.worker = True

@@ -14,7 +14,7 @@ from typing import Any
 from opentelemetry import propagate
 {% endif -%}
 from sqlalchemy import JSON, Connection, String, event, insert
-from sqlalchemy.orm import Mapped, Mapper, mapped_column
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, object_session
 
 from {{ cookiecutter.package_name }}.events.contract import ItemData, ItemEvent, ItemEventType
 from {{ cookiecutter.package_name }}.infra.orm import Base
@@ -73,6 +73,10 @@ def _created(mapper: Mapper[Item], connection: Connection, item: Item) -> None:
 
 @event.listens_for(Item, "after_update")
 def _updated(mapper: Mapper[Item], connection: Connection, item: Item) -> None:
+    # Called for every dirty item, also one set to the values it had: no change, no event.
+    session = object_session(item)
+    if session is not None and not session.is_modified(item, include_collections=False):
+        return
     _record("items.updated", connection, item)
 
 
