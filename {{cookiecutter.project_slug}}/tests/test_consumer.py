@@ -18,6 +18,9 @@ from sqlalchemy import select
 {% if cookiecutter.auth == "jwt" -%}
 from {{ cookiecutter.package_name }}.auth.extension import AuthExtension
 {% endif -%}
+{% if cookiecutter.cache == "redis" -%}
+from {{ cookiecutter.package_name }}.cache.extension import CacheExtension
+{% endif -%}
 from {{ cookiecutter.package_name }}.events.consumer import ItemWithdrawn, ProcessedMessage
 from {{ cookiecutter.package_name }}.events.extension import EventsExtension
 from {{ cookiecutter.package_name }}.features import default_extensions
@@ -73,6 +76,19 @@ async def test_a_withdrawn_item_is_deleted_once_however_often_the_message_comes(
         assert sorted(await names(client)) == ["gear", "spring"]
 
 
+{% if cookiecutter.cache == "redis" -%}
+async def test_a_withdrawn_item_is_no_longer_served_from_the_cache(
+    make_app: AppFactory, settings: Settings
+) -> None:
+    app = make_app(settings, extensions=in_memory(default_extensions()))
+    async with serving(app) as client:
+        item = f"{ITEMS}/{(await client.post(ITEMS, json={'name': 'gear'})).json()['id']}"
+        assert (await client.get(item)).status_code == 200  # now cached
+        await deliver_in_memory(events_of(app).broker, withdrawn("gear"))
+        assert (await client.get(item)).status_code == 404
+
+
+{% endif -%}
 async def test_the_message_id_is_stored_with_the_effect(
     make_app: AppFactory, settings: Settings
 ) -> None:
@@ -153,7 +169,7 @@ async def test_shutdown_finishes_the_message_in_hand(
 ) -> None:
     held = HeldEvents()
     real_broker = settings.model_copy(update={"broker_url": SecretStr(broker_server)})
-    app = make_app(real_broker, extensions=[{% if cookiecutter.auth == "jwt" %}AuthExtension(), {% endif %}held])
+    app = make_app(real_broker, extensions=[{% if cookiecutter.auth == "jwt" %}AuthExtension(), {% endif %}{% if cookiecutter.cache == "redis" %}CacheExtension(), {% endif %}held])
     started, stop = asyncio.Event(), asyncio.Event()
 
     async def run() -> None:

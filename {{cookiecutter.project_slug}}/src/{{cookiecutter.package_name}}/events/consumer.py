@@ -45,11 +45,12 @@ class ProcessedMessage(Base):
     processed_at: Mapped[datetime]
 
 
-async def handle_item_withdrawn(database: Database, event: ItemWithdrawn) -> None:
+async def handle_item_withdrawn(database: Database, event: ItemWithdrawn) -> int | None:
+    """The id of the item this delivery deleted, once committed; None when there was none."""
     async with database.sessions() as session:
         if await session.get(ProcessedMessage, event.id) is not None:
             logger.info("Message %s already handled", event.id)
-            return
+            return None
         item = await session.scalar(select(Item).where(Item.name == event.data.name))
         if item is not None:
             await session.delete(item)
@@ -59,3 +60,5 @@ async def handle_item_withdrawn(database: Database, event: ItemWithdrawn) -> Non
         except IntegrityError:
             # Another delivery of the same message committed first: its effect stands.
             await session.rollback()
+            return None
+        return None if item is None else item.id

@@ -18,6 +18,9 @@ from typing import Annotated, Any
 from anyio import to_thread
 from fastapi import APIRouter, Depends, HTTPException
 
+{% if cookiecutter.cache == "redis" and cookiecutter.database != "none" -%}
+from {{ cookiecutter.package_name }}.cache.extension import CacheExtension
+{% endif -%}
 from {{ cookiecutter.package_name }}.events.broker import EventBroker
 {%- if cookiecutter.database != "none" %}
 from {{ cookiecutter.package_name }}.events.consumer import ItemWithdrawn, handle_item_withdrawn
@@ -28,6 +31,9 @@ from {{ cookiecutter.package_name }}.extension import Extension
 from {{ cookiecutter.package_name }}.health.probes import Probe
 {%- if cookiecutter.database != "none" %}
 from {{ cookiecutter.package_name }}.infra.database import Database
+{%- endif %}
+{%- if cookiecutter.cache == "redis" and cookiecutter.database != "none" %}
+from {{ cookiecutter.package_name }}.items.cache import ItemCache
 {%- endif %}
 from {{ cookiecutter.package_name }}.resources import Resources, ResourcesDep
 
@@ -54,6 +60,9 @@ class EventsExtension(Extension):
         self._broker: EventBroker | None = None
         self._asyncapi: dict[str, Any] | None = None
         self._relay: Relay | None = None
+{%- if cookiecutter.cache == "redis" %}
+        self._resources: Resources | None = None
+{%- endif %}
 {%- else %}
 
     def __init__(self) -> None:
@@ -92,6 +101,9 @@ class EventsExtension(Extension):
             relay = Relay(resources.settings, resources.database, broker, self.observer)
             relay.start()
             self._broker, self._relay = broker, relay
+{%- if cookiecutter.cache == "redis" %}
+            self._resources = resources
+{%- endif %}
             try:
                 yield
             finally:
@@ -113,7 +125,15 @@ class EventsExtension(Extension):
 
     async def on_item_withdrawn(self, database: Database, event: ItemWithdrawn) -> None:
         """The consumer's handler, one message at a time."""
+{%- if cookiecutter.cache == "redis" %}
+        deleted = await handle_item_withdrawn(database, event)
+        if deleted is not None and self._resources is not None:
+            # After the commit, as the routes do: no read finds the withdrawn item cached.
+            cache = self._resources.extensions.get(CacheExtension).cache
+            await ItemCache(cache).forget(deleted)
+{%- else %}
         await handle_item_withdrawn(database, event)
+{%- endif %}
 {%- endif %}
 
     def probes(self) -> Sequence[Probe]:
